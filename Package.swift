@@ -1,0 +1,90 @@
+// swift-tools-version: 6.1
+// SPDX-License-Identifier: Apache-2.0
+import PackageDescription
+
+// Modules and who may import whom: ../shared/design.md ("Modules").
+// - Grading imports Foundation only.
+// - Diagnostics is the only Swift module that imports the USB / iOS / OpenSSL C modules.
+// - IntakeAgent (the executable) and Intake are the only places that map Diagnostics output onto Grading input.
+let package = Package(
+    name: "intake-agent",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "intake-agent", targets: ["IntakeAgent"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+    ],
+    targets: [
+        // MARK: - C modules (module maps and tiny static-inline shims only)
+        .systemLibrary(name: "CUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
+        .systemLibrary(
+            name: "CIMobileDevice", pkgConfig: "libimobiledevice-1.0",
+            providers: [.apt(["libimobiledevice-dev", "libplist-dev", "libusbmuxd-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        .systemLibrary(name: "CUMockdev", pkgConfig: "umockdev-1.0", providers: [.apt(["libumockdev-dev"])]),
+
+        // MARK: - Pure rules
+        .target(name: "Grading"),
+
+        // MARK: - Devices
+        .target(
+            name: "Diagnostics",
+            dependencies: [
+                "CUSB", "CIMobileDevice", "COpenSSL",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        // The usbmuxd/lockdownd and adbd simulators: product code, the demo runs on them and the tests use them.
+        .target(
+            name: "DeviceSimulators",
+            dependencies: [
+                "COpenSSL",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        // MARK: - Registry, printing, sessions
+        .target(
+            name: "IntakeStore",
+            dependencies: [
+                "Grading",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        .target(name: "Printing", dependencies: ["CQREncode", "Grading"]),
+        .target(
+            name: "Intake",
+            dependencies: [
+                "Grading", "Diagnostics", "DeviceSimulators", "IntakeStore", "Printing",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "IntakeAgent",
+            dependencies: [
+                "Intake", "Grading", "Diagnostics", "DeviceSimulators", "IntakeStore", "Printing",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        // MARK: - Tests
+        .testTarget(name: "GradingTests", dependencies: ["Grading"]),
+        .testTarget(
+            name: "DiagnosticsTests",
+            dependencies: ["Diagnostics", "DeviceSimulators", "CUMockdev", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(
+            name: "IntakeTests",
+            dependencies: ["Intake", "IntakeStore", "Printing", "Grading", "Diagnostics", "DeviceSimulators"]),
+    ]
+)
+
+// MARK: - Settings shared by every Swift target (swift-nio's "standard cross-repo settings" loop)
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(.swiftLanguageMode(.v6))
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    target.swiftSettings = settings
+}

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: Apache-2.0
+import ArgumentParser
+
+/// The `intake-agent` command. No default subcommand: a bare `intake-agent` prints help rather than starting
+/// the daemon.
+@main
+struct IntakeAgent: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "intake-agent",
+        abstract: "The trade-in bench agent: detects, reads, grades and certifies customers' old phones.",
+        version: AgentVersion.string,
+        subcommands: [
+            Demo.self, Run.self, Devices.self, Doctor.self, Inspect.self,
+            Quote.self, CatalogCommand.self, Redeem.self,
+            IntakeCommand.self, CertificateCommand.self, Print.self,
+            Bench.self,
+        ]
+    )
+}
+
+enum AgentVersion {
+    static let string = "0.1.0"
+}

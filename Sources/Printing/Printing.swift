@@ -1,0 +1,2 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Printing module; see ../../README.md ("Modules").
