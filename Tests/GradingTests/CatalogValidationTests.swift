@@ -57,7 +57,8 @@ struct CatalogValidationTests {
         BadCase(what: "model not an object", json: document(["42"]), fragments: ["model #1", "object"]),
         BadCase(what: "refusal without reason", json: document([refusedModel.replacingOccurrences(of: "\"reason\": \"Too old.\"", with: "\"why\": \"x\"")]), fragments: ["model #1 (iphone-5s)", "field refusal.why"]),
         BadCase(what: "duplicate id", json: document([goodModel, goodModel.replacingOccurrences(of: "iPhone12,1", with: "iPhone99,1").replacingOccurrences(of: "\"iPhone 11\"", with: "\"iPhone 99\"")]), fragments: ["model #2 (iphone-11)", "field id", "model #1"]),
-        BadCase(what: "shared identifier", json: document([goodModel, refusedModel.replacingOccurrences(of: "iPhone6,1", with: "IPHONE12,1")]), fragments: ["model #2 (iphone-5s)", "field identifiers", "model #1 (iphone-11)"]),
+        BadCase(what: "identifier shared in one year", json: document([goodModel, refusedModel.replacingOccurrences(of: "iPhone6,1", with: "IPHONE12,1").replacingOccurrences(of: "2013", with: "2019")]), fragments: ["model #2 (iphone-5s)", "field identifiers", "model #1 (iphone-11)", "same year"]),
+        BadCase(what: "name equal to another's identifier", json: document([goodModel, refusedModel.replacingOccurrences(of: "\"iPhone 5s\"", with: "\"iPhone12,1\"")]), fragments: ["model #2 (iphone-5s)", "field name", "model #1 (iphone-11)"]),
         BadCase(what: "shared name", json: document([goodModel, refusedModel.replacingOccurrences(of: "\"iPhone 5s\"", with: "\"iphone-11\"")]), fragments: ["model #2 (iphone-5s)", "field name"]),
     ]
 
@@ -75,6 +76,19 @@ struct CatalogValidationTests {
         } catch {
             Issue.record("\(c.what): not a CatalogError: \(error)")
         }
+    }
+
+    @Test func anIdentifierTwoModelYearsShareAsksForTheName() throws {
+        let later = Self.goodModel.replacingOccurrences(of: "iphone-11", with: "iphone-11-2020")
+            .replacingOccurrences(of: "\"iPhone 11\"", with: "\"iPhone 11 (2020)\"").replacingOccurrences(of: "2019", with: "2020")
+        let catalog = try Catalog(data: Data(Self.document([Self.goodModel, later]).utf8), source: "ops.json")
+        guard case .ambiguous(_, let candidates) = catalog.lookup("iPhone12,1") else {
+            Issue.record("a shared identifier found one model")
+            return
+        }
+        #expect(candidates.map(\.id) == ["iphone-11", "iphone-11-2020"])
+        #expect(catalog.lookup("iPhone12,1").notFoundMessage?.contains("give the model by its name") == true)
+        #expect(catalog.lookup("iPhone 11 (2020)").model?.id == "iphone-11-2020")
     }
 
     @Test func aMissingFileSaysWhichPath() throws {

@@ -4,6 +4,9 @@
 public enum CatalogMatch: Sendable, Hashable {
     /// The one model the query names (by identifier, model code, name or alias).
     case found(CatalogModel)
+    /// An identifier several models report (a Mac identifier spanning two model years, such as `MacBookPro10,1`
+    /// for Mid 2012 and Early 2013): the consultant picks by name.
+    case ambiguous(query: String, candidates: [CatalogModel])
     /// No model has that name; `suggestions` are the closest ones ("did you mean"), best first, maybe none.
     case notFound(query: String, suggestions: [CatalogModel])
 
@@ -12,14 +15,21 @@ public enum CatalogMatch: Sendable, Hashable {
         return nil
     }
 
-    /// One sentence for a person when nothing was found; `nil` when found.
+    /// One sentence for a person when no single model was found; `nil` when found.
     public var notFoundMessage: String? {
-        guard case .notFound(let query, let suggestions) = self else { return nil }
-        if suggestions.isEmpty {
-            return "No model \"\(query)\" is in the catalog: check the name, or list the models with `intake-agent catalog`."
+        switch self {
+        case .found:
+            return nil
+        case .ambiguous(let query, let candidates):
+            let names = candidates.map { "\"\($0.displayName)\"" }.joined(separator: ", ")
+            return "\"\(query)\" is reported by several models (\(names)): give the model by its name, with the year."
+        case .notFound(let query, let suggestions):
+            if suggestions.isEmpty {
+                return "No model \"\(query)\" is in the catalog: check the name, or list the models with `intake-agent catalog`."
+            }
+            let names = suggestions.map { "\"\($0.displayName)\"" }
+            return "No model \"\(query)\" is in the catalog; did you mean \(names.joined(separator: ", "))?"
         }
-        let names = suggestions.map { "\"\($0.displayName)\"" }
-        return "No model \"\(query)\" is in the catalog; did you mean \(names.joined(separator: ", "))?"
     }
 }
 
@@ -28,13 +38,19 @@ extension Catalog {
     /// `Samsung Galaxy S10`) or alias, forgiving case, spaces and punctuation; otherwise suggests the closest names.
     public func lookup(_ query: String) -> CatalogMatch {
         let key = CatalogLookup.normalize(query)
-        if let position = index[key] { return .found(models[position]) }
+        if let match = match(key, query: query) { return match }
         // Android model codes carry suffixes such as `/DS` (dual SIM) or `/DSN`: try the code before the slash.
         if let slash = query.firstIndex(of: "/") {
             let code = CatalogLookup.normalize(String(query[..<slash]))
-            if !code.isEmpty, let position = index[code] { return .found(models[position]) }
+            if !code.isEmpty, let match = match(code, query: query) { return match }
         }
         return .notFound(query: query, suggestions: suggestions(for: key))
+    }
+
+    private func match(_ key: String, query: String) -> CatalogMatch? {
+        if let position = index[key] { return .found(models[position]) }
+        if let positions = sharedIdentifiers[key] { return .ambiguous(query: query, candidates: positions.map { models[$0] }) }
+        return nil
     }
 
     /// Up to five models whose keys are closest to `key`: containing it, or within a small edit distance.
