@@ -54,7 +54,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
-        .target(name: "Printing", dependencies: ["CQREncode", "Grading"]),
+        .target(name: "Printing", dependencies: ["CQREncode", "Grading", "IntakeStore"]),
         .target(
             name: "Intake",
             dependencies: [
