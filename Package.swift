@@ -76,7 +76,11 @@ let package = Package(
             dependencies: ["Diagnostics", "DeviceSimulators", "CUMockdev", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "IntakeTests",
-            dependencies: ["Intake", "IntakeStore", "Printing", "Grading", "Diagnostics", "DeviceSimulators"]),
+            dependencies: [
+                "Intake", "IntakeStore", "Printing", "Grading", "Diagnostics", "DeviceSimulators",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            exclude: ["Printing/Goldens"]),
     ]
 )
 

@@ -30,6 +30,24 @@ public struct Certificate: Sendable, Hashable {
     public var voidReason: String?
     public var redemption: Redemption.Split?
 
+    public init(
+        content: CertificateContent, signature: Data, holderIIN: IIN, holderSalt: [UInt8], deviceKeys: [DeviceKey],
+        status: CertificateStatus, printCount: Int, consultant: String, createdAt: Date, voidReason: String?,
+        redemption: Redemption.Split?
+    ) {
+        self.content = content
+        self.signature = signature
+        self.holderIIN = holderIIN
+        self.holderSalt = holderSalt
+        self.deviceKeys = deviceKeys
+        self.status = status
+        self.printCount = printCount
+        self.consultant = consultant
+        self.createdAt = createdAt
+        self.voidReason = voidReason
+        self.redemption = redemption
+    }
+
     public var number: CertificateNumber { content.number }
 
     /// The QR payload of this certificate.

@@ -6,21 +6,22 @@ public import Grading
 /// the station code (two characters) and the station's sequence in that month (four characters), and a check
 /// character.
 ///
-/// The station and sequence characters and the check character come from ``alphabet`` (32 characters, no 0, O, 1
-/// or I, so nobody misreads them). Two stations never collide as long as their station codes differ: a station's
-/// code defaults to the first ten bits of its key id and can be assigned by the chain (``RegistryOptions``); the
-/// sequence is allocated inside the issuing transaction, so one station never repeats a number.
+/// The station and sequence characters and the check character come from ``alphabet``: 31 characters, without 0,
+/// O, 1, I (misread as each other) and Z (misread as 2). Two stations never collide as long as their station codes
+/// differ: a station's code defaults to one derived from its key id and can be assigned by the chain; the sequence
+/// is allocated inside the issuing transaction, so one station never repeats a number.
 ///
-/// The check character is `Σ wᵢ·vᵢ mod 31` over every character but the dashes (vᵢ its index in `0-9A-Z`,
-/// wᵢ = i + 1), written as ``alphabet``[sum]. With a prime modulus and distinct weights it catches every single
-/// mistyped character and every swap of two neighbours, except between characters whose values differ by exactly 31
-/// (`0`/`V`, `1`/`W`, `2`/`X`, `3`/`Y`, `4`/`Z`).
+/// The check character is `Σ wᵢ·vᵢ mod 31` over the 13 characters other than dashes and the check itself, written
+/// as ``alphabet``[sum], with weights wᵢ = i + 1 and values vᵢ: A–Z → 0–25 in the prefix, the digit in the date,
+/// the ``alphabet`` index in the station and sequence part. Within each part the values differ by less than 31,
+/// and 31 is prime, so every single mistyped character and every swap of two neighbours in a part is caught.
 public struct CertificateNumber: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
-    /// The 32 characters of station codes, sequences and check characters.
-    public static let alphabet: [Character] = Array("23456789ABCDEFGHJKLMNPQRSTUVWXYZ")
-    private static let values: [Character] = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    /// The 31 characters of station codes, sequences and check characters.
+    public static let alphabet: [Character] = Array("23456789ABCDEFGHJKLMNPQRSTUVWXY")
+    private static let letters: [Character] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    private static let base = alphabet.count
     /// Numbers one station can issue in one month per store prefix.
-    public static let sequenceCapacity = 32 * 32 * 32 * 32
+    public static let sequenceCapacity = base * base * base * base
 
     /// The number as printed, upper case with dashes.
     public let rawValue: String
@@ -48,8 +49,8 @@ public struct CertificateNumber: Sendable, Hashable, Comparable, Codable, Custom
         var serial = ""
         var rest = sequence
         for _ in 0..<4 {
-            serial.insert(CertificateNumber.alphabet[rest % 32], at: serial.startIndex)
-            rest /= 32
+            serial.insert(CertificateNumber.alphabet[rest % Self.base], at: serial.startIndex)
+            rest /= Self.base
         }
         let body = prefix + month + station.rawValue + serial
         rawValue = "\(prefix)-\(month)-\(station.rawValue)\(serial)-\(CertificateNumber.checkCharacter(for: body))"
@@ -64,13 +65,19 @@ public struct CertificateNumber: Sendable, Hashable, Comparable, Codable, Custom
     /// The `PREFIX-YYMM-SS` part numbers from one station in one month share; the registry's sequence counter key.
     public var sequenceScope: String { String(rawValue.prefix(11)) }
 
+    /// The check character of the 13 characters prefix + month + station + sequence.
     static func checkCharacter(for body: String) -> Character {
         var sum = 0
         for (index, character) in body.enumerated() {
-            let value = values.firstIndex(of: character) ?? 0
+            let value: Int
+            switch index {
+            case 0..<3: value = letters.firstIndex(of: character) ?? 0
+            case 3..<7: value = character.wholeNumberValue ?? 0
+            default: value = alphabet.firstIndex(of: character) ?? 0
+            }
             sum += (index + 1) * value
         }
-        return alphabet[sum % 31]
+        return alphabet[sum % base]
     }
 
     public var description: String { rawValue }
@@ -103,10 +110,11 @@ public struct StationCode: Sendable, Hashable, CustomStringConvertible {
         rawValue = upper
     }
 
-    /// The default code of a station: the first ten bits of its key id.
+    /// The default code of a station: the key id's first two bytes modulo 31².
     public init(keyID: KeyID) {
-        let bits = Int(keyID.bytes[0]) << 2 | Int(keyID.bytes[1]) >> 6
-        rawValue = String([CertificateNumber.alphabet[bits >> 5], CertificateNumber.alphabet[bits & 31]])
+        let base = CertificateNumber.alphabet.count
+        let value = (Int(keyID.bytes[0]) << 8 | Int(keyID.bytes[1])) % (base * base)
+        rawValue = String([CertificateNumber.alphabet[value / base], CertificateNumber.alphabet[value % base]])
     }
 
     public var description: String { rawValue }

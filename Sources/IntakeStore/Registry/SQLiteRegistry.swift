@@ -192,12 +192,26 @@ public final class SQLiteRegistry: CertificateRegistry {
                 conditions.append("issued_on <= ?")
                 arguments.append(through.description)
             }
-            var sql = "SELECT number FROM certificate"
+            var sql = "SELECT * FROM certificate"
             if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
             sql += " ORDER BY created_at DESC, number DESC"
             if let limit = filter.limit { sql += " LIMIT \(max(limit, 0))" }
-            let numbers = try String.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
-            return try numbers.compactMap { try Self.fetch($0, db) }
+            let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
+            // One query for the device keys of all of them, not one a certificate.
+            var keys: [String: [String]] = [:]
+            let numbers = rows.compactMap { String.fromDatabaseValue($0["number"] as DatabaseValue) }
+            for chunk in stride(from: 0, to: numbers.count, by: 500).map({ numbers[$0..<min($0 + 500, numbers.count)] }) {
+                let pairs = try Row.fetchAll(
+                    db,
+                    sql: "SELECT number, device_key FROM certificate_device WHERE number IN (\(databaseQuestionMarks(count: chunk.count))) ORDER BY device_key",
+                    arguments: StatementArguments(Array(chunk)))
+                for pair in pairs {
+                    keys[pair["number"], default: []].append(pair["device_key"])
+                }
+            }
+            return try rows.map { row in
+                try Self.decode(row, deviceKeys: keys[String.fromDatabaseValue(row["number"] as DatabaseValue) ?? ""] ?? [])
+            }
         }
     }
 

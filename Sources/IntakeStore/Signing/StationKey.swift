@@ -61,6 +61,11 @@ public struct StationKey: Sendable {
         return stored
     }
 
+    /// The station key of `directory`, or `nil` when it has none yet (never creates one).
+    public static func loadExisting(in directory: URL) throws -> StationKey? {
+        try load(directory.appendingPathComponent(fileName))
+    }
+
     private static func load(_ url: URL) throws -> StationKey? {
         var info = stat()
         guard stat(url.path, &info) == 0 else {

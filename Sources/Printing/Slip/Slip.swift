@@ -63,7 +63,7 @@ public struct Slip: Sendable, Hashable {
             out += Slip.wrap(paragraph, columns).map { .text($0) }
         }
         out.append(.blank)
-        out.append(.text("Клиенттің қолы / Подпись клиента:"))
+        out += Slip.wrap("Клиенттің қолы / Подпись клиента:", columns).map { .text($0) }
         out.append(.blank)
         out.append(.text(String(repeating: "_", count: columns)))
         out.append(.blank)
