@@ -295,6 +295,20 @@ public final class SQLiteRegistry: CertificateRegistry {
     }
 
     public func markPrinted(_ number: CertificateNumber, consultant: String, at time: Date) async throws -> Certificate {
+        try await recordPrint(number, event: "certificate.printed", reason: nil, consultant: consultant, at: time)
+    }
+
+    public func recordReprint(_ number: CertificateNumber, reason: String, consultant: String, at time: Date)
+        async throws -> Certificate
+    {
+        let reason = try Self.requireReason(reason, for: "reprint")
+        return try await recordPrint(number, event: "certificate.reprinted", reason: reason, consultant: consultant, at: time)
+    }
+
+    /// Counts a print that reached the printer (issued → printed on the first) and audits it.
+    private func recordPrint(
+        _ number: CertificateNumber, event: String, reason: String?, consultant: String, at time: Date
+    ) async throws -> Certificate {
         try await change(number) { certificate, db in
             guard certificate.status != .voided else {
                 throw StoreError.refused("Certificate \(number) is void: it is not printed.")
@@ -308,29 +322,7 @@ public final class SQLiteRegistry: CertificateRegistry {
                 arguments: [number.rawValue])
             try Self.append(
                 AuditEvent(
-                    event: "certificate.printed", consultant: consultant, certificate: number,
-                    deviceKey: certificate.content.deviceKey, time: time), db)
-        }
-    }
-
-    public func recordReprint(_ number: CertificateNumber, reason: String, consultant: String, at time: Date)
-        async throws -> Certificate
-    {
-        let reason = try Self.requireReason(reason, for: "reprint")
-        return try await change(number) { certificate, db in
-            guard certificate.status != .voided else {
-                throw StoreError.refused("Certificate \(number) is void: it is not reprinted.")
-            }
-            try db.execute(
-                sql: """
-                    UPDATE certificate SET print_count = print_count + 1,
-                        status = CASE status WHEN 'issued' THEN 'printed' ELSE status END
-                    WHERE number = ?
-                    """,
-                arguments: [number.rawValue])
-            try Self.append(
-                AuditEvent(
-                    event: "certificate.reprinted", consultant: consultant, certificate: number,
+                    event: event, consultant: consultant, certificate: number,
                     deviceKey: certificate.content.deviceKey, reason: reason, time: time), db)
         }
     }
