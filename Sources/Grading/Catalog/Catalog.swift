@@ -17,6 +17,8 @@ public struct Catalog: Sendable {
     let index: [String: Int]
     /// Normalized identifiers several models report (different model years) → their indices.
     let sharedIdentifiers: [String: [Int]]
+    /// The unique keys as bytes, for "did you mean" suggestions.
+    let suggestionKeys: [SuggestionKey]
 
     /// The catalog compiled into the program from `data/catalog.json`.
     public static func loadDefault() throws -> Catalog {
@@ -58,6 +60,7 @@ public struct Catalog: Sendable {
         self.models = models
         self.index = index
         self.sharedIdentifiers = shared
+        self.suggestionKeys = index.map { SuggestionKey(bytes: Array($0.key.utf8), position: $0.value) }
     }
 
     /// The model with this catalog id (`iphone-11`).
