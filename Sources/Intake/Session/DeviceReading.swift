@@ -19,3 +19,9 @@ public protocol DeviceReading: Sendable {
     /// returns a report whose `pairing` says so, with `advice`; a device that stopped answering throws.
     func read(progress: @escaping @Sendable (ReadProgress) -> Void) async throws -> DeviceReport
 }
+
+/// A read that ended without a report and without a reader error to say why (the reader was cancelled).
+public struct ReadStopped: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ sentence: String) { description = sentence }
+}

@@ -106,7 +106,7 @@ public actor IntakeSession {
         switch source {
         case .device(let reader):
             do {
-                try? machine.apply(.readStarted)
+                move(.readStarted)
                 let progress = ProgressRelay()
                 let task = Task { [weak self] in
                     for await step in progress.stream { await self?.progressed(step) }
@@ -123,12 +123,12 @@ public actor IntakeSession {
                 let advice = report.advice ?? "The phone did not allow the bench to read it (\(report.pairing)); unplug it, follow the prompt on its screen and plug it in again."
                 return await stop(.cancelled, reasons: [advice], outcome: &outcome)
             }
-            try? machine.apply(.readCompleted)
+            move(.readCompleted)
             await emit("read_completed", Self.summary(report))
         case .manual:
             report = nil
-            try? machine.apply(.identified(model: answers.device?.model ?? "?"))
-            try? machine.apply(.answersPending)
+            move(.identified(model: answers.device?.model ?? "?"))
+            move(.answersPending)
             await emit("identified", "Manual intake of \(answers.device?.model ?? "an unnamed device") (serial \(answers.device?.serial ?? "not given")).")
         }
 
@@ -145,7 +145,7 @@ public actor IntakeSession {
             }
             let pending = (appraisal.grade?.pending ?? []).map(Checklist.definition)
             guard !pending.isEmpty else { break }
-            try? machine.apply(.answersPending)
+            move(.answersPending)
             await emit("answers_pending", "Answer: \(pending.map(\.label.en).joined(separator: "; ")).")
             guard let more = await ask?(.checklist(pending: pending, appraisal: appraisal), answers), more != answers else {
                 return await stop(machine.state, reasons: ["The checklist is not complete: answer \(pending.map(\.id.rawValue).joined(separator: ", "))."], outcome: &outcome)
@@ -156,7 +156,7 @@ public actor IntakeSession {
         guard let quote = appraisal.quote, let grade = appraisal.grade, let model = appraisal.model else {
             return await stop(.refused, reasons: ["No offer could be computed for this device."], outcome: &outcome)
         }
-        try? machine.apply(.graded(offerKZT: quote.amount.amount))
+        move(.graded(offerKZT: quote.amount.amount))
         await emit("graded", "Grade \(grade.functional.rawValue)/\(grade.cosmetic.rawValue): offer \(quote.amount.formatted).")
 
         // MARK: Offer
@@ -165,13 +165,13 @@ public actor IntakeSession {
             return await stop(.graded, reasons: ["The customer has not yet accepted or declined the offer."], outcome: &outcome)
         }
         guard accepted else {
-            try? machine.apply(.offerDeclined)
+            move(.offerDeclined)
             await emit("offer_declined", "The customer declined the offer.")
             outcome.state = machine.state
             outcome.updates = updates
             return outcome
         }
-        try? machine.apply(.offerAccepted)
+        move(.offerAccepted)
         await emit("offer_accepted", "The customer accepted \(quote.amount.formatted).")
 
         // MARK: Certificate
@@ -188,7 +188,7 @@ public actor IntakeSession {
         do {
             let certificate = try await context.issuer.issue(request, consultant: answers.consultant ?? context.consultant, at: context.now())
             outcome.certificate = certificate
-            try? machine.apply(.certificateIssued(number: certificate.number.description))
+            move(.certificateIssued(number: certificate.number.description))
             await emit("certificate_issued", "Certificate \(certificate.number) for \(certificate.content.amount.formatted) issued to \(holder.name).")
         } catch {
             return await stop(.refused, reasons: [Self.sentence(error)], outcome: &outcome)
@@ -200,13 +200,14 @@ public actor IntakeSession {
 
     /// Records that the slip was printed, after the caller sent it to a printer.
     public func markPrinted() async {
-        try? machine.apply(.printed)
+        move(.printed)
         await emit("printed", "The slip was printed.")
     }
 
     /// The phone left the bench. Before a certificate exists this cancels the session; afterwards nothing changes.
     public func unplugged() async {
-        guard (try? machine.apply(.unplugged)) != nil else { return }
+        guard !machine.state.isFinal else { return }
+        move(.unplugged)
         await emit("unplugged", machine.state == .cancelled
             ? "The device was unplugged: the session is cancelled until it is plugged in again."
             : "The device was unplugged; the certificate stays issued.")
@@ -237,22 +238,34 @@ public actor IntakeSession {
     private func progressed(_ step: ReadProgress) async {
         switch step {
         case .identified(let identifier):
-            try? machine.apply(.identified(model: identifier ?? "?"))
+            move(.identified(model: identifier ?? "?"))
             let name = identifier.flatMap { context.appraiser.catalog.lookup($0).model?.displayName } ?? identifier ?? "unknown model"
             await emit("identified", "Identified: \(name).")
         case .authorizationNeeded(_, let advice):
-            try? machine.apply(.authorizationNeeded(advice: advice))
+            move(.authorizationNeeded(advice: advice))
             await emit("authorization_needed", advice)
         case .authorized:
-            try? machine.apply(.authorized)
-            try? machine.apply(.readStarted)
+            move(.authorized)
+            move(.readStarted)
             await emit("authorized", "The phone allowed the bench; reading.")
         }
     }
 
+    /// Moves the state machine. An event out of order is a bug in this file, not a device problem: it is kept
+    /// in the session's updates so that it shows, and the session goes on in the state it was in.
+    private func move(_ event: SessionEvent) {
+        do {
+            try machine.apply(event)
+        } catch {
+            updates.append(SessionUpdate(
+                session: id, device: deviceLabel, state: machine.state, event: "out_of_order", message: error.description,
+                elapsedMS: 0))
+        }
+    }
+
     private func stop(_ state: SessionState, reasons: [String], outcome: inout IntakeOutcome) async -> IntakeOutcome {
-        if state == .refused { try? machine.apply(.refused(reasons: reasons)) }
-        if state == .cancelled { try? machine.apply(.unplugged) }
+        if state == .refused { move(.refused(reasons: reasons)) }
+        if state == .cancelled { move(.unplugged) }
         await emit(state == .refused ? "refused" : "stopped", reasons.joined(separator: " "))
         outcome.state = machine.state
         outcome.reasons = reasons
@@ -282,7 +295,7 @@ public actor IntakeSession {
     }
 
     static func sentence(_ error: any Error) -> String {
-        (error as? any CustomStringConvertible)?.description ?? String(describing: error)
+        String(describing: error)
     }
 }
 
