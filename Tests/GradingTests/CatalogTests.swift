@@ -10,7 +10,7 @@ let dataDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().
 struct CatalogTests {
     let catalog: Catalog
 
-    init() throws { catalog = try Catalog.loadDefault() }
+    init() throws { catalog = try Fixtures.defaultCatalog.get() }
 
     // MARK: - The embedded default
 
