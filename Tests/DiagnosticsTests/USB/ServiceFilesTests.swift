@@ -9,16 +9,9 @@ struct ServiceFilesTests {
         .appendingPathComponent("../../..").standardized
 
     static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let child = try ChildProcess(executable: executable, arguments: arguments, mergingStandardError: true)
+        let output = child.readAll(timeout: 60)
+        return (child.waitForExit(timeout: 60), output)
     }
 
     /// `[Section] Key=value` pairs, in order.
