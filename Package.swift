@@ -54,7 +54,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
-        .target(name: "Printing", dependencies: ["CQREncode", "Grading"]),
+        .target(name: "Printing", dependencies: ["CQREncode", "Grading", "IntakeStore"]),
         .target(
             name: "Intake",
             dependencies: [
@@ -78,7 +78,11 @@ let package = Package(
             exclude: ["Support/usb_testbed.py"]),
         .testTarget(
             name: "IntakeTests",
-            dependencies: ["Intake", "IntakeStore", "Printing", "Grading", "Diagnostics", "DeviceSimulators"]),
+            dependencies: [
+                "Intake", "IntakeStore", "Printing", "Grading", "Diagnostics", "DeviceSimulators",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            exclude: ["Printing/Goldens"]),
     ]
 )
 

@@ -53,22 +53,27 @@ extension Catalog {
         return nil
     }
 
-    /// Up to five models whose keys are closest to `key`: containing it, or within a small edit distance.
+    /// Up to five models whose keys are closest to `key`: starting with or containing it, or within a small edit
+    /// distance. Keys are compared as UTF-8 bytes with one reused buffer, so a typo costs tens of microseconds.
     func suggestions(for key: String, limit: Int = 5) -> [CatalogModel] {
-        guard !key.isEmpty else { return [] }
-        let query = Array(key.unicodeScalars)
+        let query = Array(key.utf8)
+        guard !query.isEmpty else { return [] }
         let budget = max(2, query.count / 3)
         var best: [Int: Int] = [:]  // model index -> score (lower is better)
-        for (candidate, position) in index {
+        var scratch = [Int](repeating: 0, count: 2 * (query.count + 1))
+        for candidate in suggestionKeys {
+            let bytes = candidate.bytes
             let score: Int
-            if candidate.hasPrefix(key) || (key.count >= 3 && candidate.contains(key)) {
-                score = candidate.count - key.count  // "galaxys2" finds "galaxys21", "galaxys22", ...
-            } else if let distance = CatalogLookup.editDistance(query, Array(candidate.unicodeScalars), limit: budget) {
+            if bytes.starts(with: query) || (query.count >= 3 && CatalogLookup.contains(bytes, query)) {
+                score = bytes.count - query.count  // "galaxys2" finds "galaxys21", "galaxys22", ...
+            } else if abs(bytes.count - query.count) <= budget,
+                let distance = CatalogLookup.editDistance(bytes, query, limit: budget, scratch: &scratch)
+            {
                 score = distance * 4
             } else {
                 continue
             }
-            if score < best[position] ?? Int.max { best[position] = score }
+            if score < best[candidate.position] ?? Int.max { best[candidate.position] = score }
         }
         return best.sorted { lhs, rhs in
             if lhs.value != rhs.value { return lhs.value < rhs.value }
@@ -76,6 +81,12 @@ extension Catalog {
             return a.year != b.year ? a.year > b.year : a.id < b.id
         }.prefix(limit).map { models[$0.key] }
     }
+}
+
+/// A lookup key as bytes, for suggestions.
+struct SuggestionKey: Sendable {
+    let bytes: [UInt8]
+    let position: Int
 }
 
 enum CatalogLookup {
@@ -98,24 +109,40 @@ enum CatalogLookup {
         return String(out)
     }
 
-    /// Levenshtein distance, or `nil` once it exceeds `limit` (a banded computation, cheap for short keys).
-    static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar], limit: Int) -> Int? {
-        if abs(a.count - b.count) > limit { return nil }
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        var current = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            current[0] = i
-            var rowMinimum = i
-            for j in 1...b.count {
-                let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
-                current[j] = min(substitution, previous[j] + 1, current[j - 1] + 1)
-                rowMinimum = min(rowMinimum, current[j])
-            }
-            if rowMinimum > limit { return nil }
-            swap(&previous, &current)
+    /// Whether `needle` occurs in `haystack`.
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard needle.count <= haystack.count else { return false }
+        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+            if haystack[start..<start + needle.count].elementsEqual(needle) { return true }
         }
-        return previous[b.count] <= limit ? previous[b.count] : nil
+        return false
+    }
+
+    /// Levenshtein distance between `a` and `b`, or `nil` once it exceeds `limit`; `scratch` holds two rows of
+    /// `b.count + 1` and is reused between calls.
+    static func editDistance(_ a: [UInt8], _ b: [UInt8], limit: Int, scratch: inout [Int]) -> Int? {
+        if abs(a.count - b.count) > limit { return nil }
+        if a.isEmpty || b.isEmpty { return max(a.count, b.count) <= limit ? max(a.count, b.count) : nil }
+        let width = b.count + 1
+        if scratch.count < 2 * width { scratch = [Int](repeating: 0, count: 2 * width) }
+        return scratch.withUnsafeMutableBufferPointer { rows -> Int? in
+            var previous = 0
+            var current = width
+            for j in 0...b.count { rows[previous + j] = j }
+            for i in 1...a.count {
+                rows[current] = i
+                var rowMinimum = i
+                for j in 1...b.count {
+                    let substitution = rows[previous + j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
+                    let value = min(substitution, rows[previous + j] + 1, rows[current + j - 1] + 1)
+                    rows[current + j] = value
+                    rowMinimum = min(rowMinimum, value)
+                }
+                if rowMinimum > limit { return nil }
+                swap(&previous, &current)
+            }
+            let distance = rows[previous + b.count]
+            return distance <= limit ? distance : nil
+        }
     }
 }

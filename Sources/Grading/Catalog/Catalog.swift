@@ -17,11 +17,16 @@ public struct Catalog: Sendable {
     let index: [String: Int]
     /// Normalized identifiers several models report (different model years) → their indices.
     let sharedIdentifiers: [String: [Int]]
+    /// The unique keys as bytes, for "did you mean" suggestions.
+    let suggestionKeys: [SuggestionKey]
 
     /// The catalog compiled into the program from `data/catalog.json`.
     public static func loadDefault() throws -> Catalog {
         try Catalog(data: Data(EmbeddedData.catalogJSON.utf8), source: "embedded catalog.json")
     }
+
+    /// The embedded `data/catalog.json` (without its final line break), as compiled in by `scripts/embed-data`.
+    public static var defaultCatalogJSON: String { EmbeddedData.catalogJSON }
 
     /// The size of the embedded `catalog.json` in bytes.
     public static var defaultCatalogByteCount: Int { EmbeddedData.catalogJSON.utf8.count }
@@ -58,6 +63,7 @@ public struct Catalog: Sendable {
         self.models = models
         self.index = index
         self.sharedIdentifiers = shared
+        self.suggestionKeys = index.map { SuggestionKey(bytes: Array($0.key.utf8), position: $0.value) }
     }
 
     /// The model with this catalog id (`iphone-11`).

@@ -20,6 +20,9 @@ struct BenchGrading: AsyncParsableCommand {
     @Option(help: "How many seconds quotes are computed for.")
     var seconds = 3.0
 
+    @Flag(help: "Also prints the time of each kind of quote in the mix.")
+    var detail = false
+
     @Flag(help: "Prints the figures as one JSON object.")
     var json = false
 
@@ -37,6 +40,7 @@ struct BenchGrading: AsyncParsableCommand {
         let loadMaxMs: Double
         let quotes: Int
         let quoteSeconds: Double
+        let perQuery: [QueryFigure]
         let quotesPerSecond: Int
         let microsecondsPerQuote: Double
         let targetLoadMs: Double
@@ -46,10 +50,16 @@ struct BenchGrading: AsyncParsableCommand {
         enum CodingKeys: String, CodingKey {
             case catalogModels = "catalog_models", catalogBytes = "catalog_bytes", loadRuns = "load_runs"
             case loadMedianMs = "load_median_ms", loadMinMs = "load_min_ms", loadMaxMs = "load_max_ms", quotes
-            case quoteSeconds = "quote_seconds", quotesPerSecond = "quotes_per_second"
+            case quoteSeconds = "quote_seconds", perQuery = "per_query", quotesPerSecond = "quotes_per_second"
             case microsecondsPerQuote = "microseconds_per_quote", targetLoadMs = "target_load_ms"
             case targetQuoteMs = "target_quote_ms", debugBuild = "debug_build"
         }
+    }
+
+    struct QueryFigure: Encodable {
+        let query: String
+        let offer: Bool
+        let microseconds: Double
     }
 
     func run() async throws {
@@ -66,6 +76,11 @@ struct BenchGrading: AsyncParsableCommand {
             Output.line(String(
                 format: "Quotes on one core (lookup + eligibility + grade + price): %d in %.1f s = %d quotes/s, %.1f µs a quote; target < %.0f ms a quote.",
                 figures.quotes, figures.quoteSeconds, figures.quotesPerSecond, figures.microsecondsPerQuote, figures.targetQuoteMs))
+            if detail {
+                for query in figures.perQuery {
+                    Output.line(String(format: "  %8.1f µs  %@ (%@)", query.microseconds, query.query, query.offer ? "offer" : "refusal"))
+                }
+            }
             if figures.debugBuild {
                 Output.line("This is a debug build: build with `swift build -c release` for the figures that count.")
             }
@@ -109,6 +124,17 @@ struct BenchGrading: AsyncParsableCommand {
             now = DispatchTime.now().uptimeNanoseconds
         }
         let elapsed = Double(now - start) / 1_000_000_000
+        var perQuery: [QueryFigure] = []
+        if detail {
+            for (position, request) in requests.enumerated() {
+                let rounds = 2000
+                let begin = DispatchTime.now().uptimeNanoseconds
+                var isOffer = false
+                for _ in 0..<rounds { isOffer = appraiser.appraise(request).isOffer }
+                let micros = Double(DispatchTime.now().uptimeNanoseconds - begin) / 1000 / Double(rounds)
+                perQuery.append(QueryFigure(query: queries[position].0, offer: isOffer, microseconds: micros))
+            }
+        }
         guard offers > 0 else { throw Failure("The benchmark's quotes gave no offer, so it measured nothing: check the catalog.") }
         #if DEBUG
             let debug = true
@@ -118,7 +144,7 @@ struct BenchGrading: AsyncParsableCommand {
         return Figures(
             catalogModels: catalog.models.count, catalogBytes: Catalog.defaultCatalogByteCount, loadRuns: loadTimes.count,
             loadMedianMs: loadTimes[loadTimes.count / 2], loadMinMs: loadTimes.first ?? 0, loadMaxMs: loadTimes.last ?? 0,
-            quotes: quotes, quoteSeconds: elapsed, quotesPerSecond: Int(Double(quotes) / elapsed),
+            quotes: quotes, quoteSeconds: elapsed, perQuery: perQuery, quotesPerSecond: Int(Double(quotes) / elapsed),
             microsecondsPerQuote: elapsed * 1_000_000 / Double(quotes), targetLoadMs: 50, targetQuoteMs: 1, debugBuild: debug)
     }
 }
