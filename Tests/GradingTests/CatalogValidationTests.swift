@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: Apache-2.0
+import Foundation
+import Grading
+import Testing
+
+/// The operator edits the catalog: every mistake gets an error naming the file, the entry and the field.
+struct CatalogValidationTests {
+    static let goodModel = #"{"id": "iphone-11", "family": "iphone", "brand": "Apple", "name": "iPhone 11", "year": 2019, "identifiers": ["iPhone12,1"], "prices": [{"storage_gb": 64, "market_price": 125000}, {"storage_gb": 128, "market_price": 140000}]}"#
+    static let refusedModel = #"{"id": "iphone-5s", "family": "iphone", "brand": "Apple", "name": "iPhone 5s", "year": 2013, "identifiers": ["iPhone6,1"], "refusal": {"reason": "Too old."}}"#
+
+    static func document(_ models: [String], header: String = #""format": 1, "catalog_version": "t", "currency": "KZT""#) -> String {
+        "{\(header), \"models\": [\n\(models.joined(separator: ",\n"))\n]}"
+    }
+
+    @Test func aGoodFileLoads() throws {
+        let catalog = try Catalog(data: Data(Self.document([Self.goodModel, Self.refusedModel]).utf8), source: "ops.json")
+        #expect(catalog.models.count == 2)
+        #expect(catalog.pricesAreSampleFigures == false)
+        #expect(catalog.lookup("iPhone 11").model?.price(storageGB: 128)?.marketPrice == Tenge(140_000))
+    }
+
+    struct BadCase: Sendable, CustomTestStringConvertible {
+        let what: String
+        let json: String
+        /// Every fragment must appear in the error's text.
+        let fragments: [String]
+        var testDescription: String { what }
+    }
+
+    static func replacing(_ old: String, _ new: String) -> String {
+        document([goodModel.replacingOccurrences(of: old, with: new)])
+    }
+
+    static let badCases: [BadCase] = [
+        BadCase(what: "not JSON", json: "{\"format\": 1,\n  \"models\": [\n    {\"id\": \"x\",}\n]}", fragments: ["ops.json", "line 3", "column"]),
+        BadCase(what: "truncated", json: "{\"format\": 1, \"models\": [", fragments: ["ops.json", "ends"]),
+        BadCase(what: "empty file", json: "", fragments: ["ops.json", "not valid JSON"]),
+        BadCase(what: "a list at the top", json: "[]", fragments: ["ops.json", "one JSON object"]),
+        BadCase(what: "key twice", json: #"{"format": 1, "format": 1}"#, fragments: ["line 1", "\"format\" appears twice"]),
+        BadCase(what: "wrong format", json: document([goodModel], header: #""format": 2, "catalog_version": "t", "currency": "KZT""#), fragments: ["field format", "format 1"]),
+        BadCase(what: "wrong currency", json: document([goodModel], header: #""format": 1, "catalog_version": "t", "currency": "USD""#), fragments: ["field currency", "KZT"]),
+        BadCase(what: "unknown top-level field", json: document([goodModel], header: #""format": 1, "catalog_version": "t", "currency": "KZT", "modles": []"#), fragments: ["field modles", "spelling"]),
+        BadCase(what: "models not a list", json: #"{"format": 1, "catalog_version": "t", "currency": "KZT", "models": {}}"#, fragments: ["field models", "list"]),
+        BadCase(what: "fractional price", json: replacing("125000", "125000.5"), fragments: ["model #1 (iphone-11)", "prices[0].market_price", "whole number"]),
+        BadCase(what: "price as text", json: replacing("125000", "\"125000\""), fragments: ["model #1 (iphone-11)", "prices[0].market_price", "not text"]),
+        BadCase(what: "zero price", json: replacing("140000", "0"), fragments: ["prices[1].market_price", "above zero"]),
+        BadCase(what: "negative price", json: replacing("140000", "-5"), fragments: ["prices[1].market_price", "above zero"]),
+        BadCase(what: "size twice", json: replacing("\"storage_gb\": 128", "\"storage_gb\": 64"), fragments: ["prices[1].storage_gb", "twice"]),
+        BadCase(what: "misspelt field", json: replacing("\"year\"", "\"yaer\""), fragments: ["model #1 (iphone-11)", "field yaer"]),
+        BadCase(what: "missing year", json: replacing("\"year\": 2019, ", ""), fragments: ["model #1 (iphone-11)", "field year", "missing"]),
+        BadCase(what: "unknown family", json: replacing("\"iphone\"", "\"phone\""), fragments: ["field family", "android_phone"]),
+        BadCase(what: "Apple family, other brand", json: replacing("\"Apple\"", "\"Samsung\""), fragments: ["field brand", "Apple"]),
+        BadCase(what: "no identifiers", json: replacing("[\"iPhone12,1\"]", "[]"), fragments: ["field identifiers", "empty"]),
+        BadCase(what: "blank identifier", json: replacing("[\"iPhone12,1\"]", "[\"iPhone12,1\", \" \"]"), fragments: ["field identifiers[1]"]),
+        BadCase(what: "no prices, no refusal", json: replacing(", \"prices\": [{\"storage_gb\": 64, \"market_price\": 125000}, {\"storage_gb\": 128, \"market_price\": 140000}]", ""), fragments: ["field prices", "accepted model"]),
+        BadCase(what: "bad id", json: replacing("\"iphone-11\"", "\"iPhone 11\""), fragments: ["model #1 (iPhone 11)", "field id"]),
+        BadCase(what: "model not an object", json: document(["42"]), fragments: ["model #1", "object"]),
+        BadCase(what: "refusal without reason", json: document([refusedModel.replacingOccurrences(of: "\"reason\": \"Too old.\"", with: "\"why\": \"x\"")]), fragments: ["model #1 (iphone-5s)", "field refusal.why"]),
+        BadCase(what: "duplicate id", json: document([goodModel, goodModel.replacingOccurrences(of: "iPhone12,1", with: "iPhone99,1").replacingOccurrences(of: "\"iPhone 11\"", with: "\"iPhone 99\"")]), fragments: ["model #2 (iphone-11)", "field id", "model #1"]),
+        BadCase(what: "shared identifier", json: document([goodModel, refusedModel.replacingOccurrences(of: "iPhone6,1", with: "IPHONE12,1")]), fragments: ["model #2 (iphone-5s)", "field identifiers", "model #1 (iphone-11)"]),
+        BadCase(what: "shared name", json: document([goodModel, refusedModel.replacingOccurrences(of: "\"iPhone 5s\"", with: "\"iphone-11\"")]), fragments: ["model #2 (iphone-5s)", "field name"]),
+    ]
+
+    @Test(arguments: badCases)
+    func aBadFileIsRefusedNamingFileEntryAndField(_ c: BadCase) {
+        do {
+            _ = try Catalog(data: Data(c.json.utf8), source: "ops.json")
+            Issue.record("\(c.what): loaded")
+        } catch let error as CatalogError {
+            let text = error.description
+            #expect(text.hasPrefix("ops.json"), "\(text)")
+            for fragment in c.fragments {
+                #expect(text.contains(fragment), "\(c.what): \(text)")
+            }
+        } catch {
+            Issue.record("\(c.what): not a CatalogError: \(error)")
+        }
+    }
+
+    @Test func aMissingFileSaysWhichPath() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("no-such-catalog-\(UUID()).json")
+        #expect { try Catalog(contentsOf: path) } throws: { ($0 as? CatalogError)?.description.contains(path.path) == true }
+    }
+
+    @Test func anOperatorsFileOnDiskLoads() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("catalog.json")
+        try Data(("\u{FEFF}" + Self.document([Self.goodModel])).utf8).write(to: file)
+        let catalog = try Catalog(contentsOf: file)
+        #expect(catalog.source == file.path)
+        #expect(catalog.models.map(\.id) == ["iphone-11"])
+    }
+
+    @Test func escapesAndUnicodeInText() throws {
+        let model = Self.goodModel.replacingOccurrences(of: "\"iPhone 11\"", with: #""iPhone \u0031\u0031 \"\u0410\ud83d\ude00\"""#)
+        let catalog = try Catalog(data: Data(Self.document([model]).utf8), source: "ops.json")
+        #expect(catalog.models[0].name == "iPhone 11 \"А😀\"")
+    }
+}
