@@ -85,11 +85,19 @@ final class USBMuxConnection: Sendable {
 }
 
 /// A listening socket: a UNIX socket at a path, or TCP on 127.0.0.1 with a free port.
-struct USBMuxListener: Sendable {
+final class USBMuxListener: Sendable {
     let fd: Int32
     /// The value for `USBMUXD_SOCKET_ADDRESS` (`UNIX:/path` or `127.0.0.1:PORT`).
     let address: String
     let unixPath: String?
+    /// Set once the descriptor is closed: a later `shutDown()` must not touch a number the kernel may have reused.
+    private let closed = Mutex(false)
+
+    init(fd: Int32, address: String, unixPath: String?) {
+        self.fd = fd
+        self.address = address
+        self.unixPath = unixPath
+    }
 
     static func unix(path: String) throws -> USBMuxListener {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
@@ -154,12 +162,18 @@ struct USBMuxListener: Sendable {
     /// Wakes the accepting thread; the descriptor is closed by that thread (`release()`), never under it, so a
     /// number reused by another socket meanwhile is never accepted from.
     func shutDown() {
-        _ = Glibc.shutdown(fd, Int32(SHUT_RDWR))
+        closed.withLock { closed in
+            if !closed { _ = Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+        }
         if let unixPath { unlink(unixPath) }
     }
 
     func release() {
-        _ = Glibc.close(fd)
+        closed.withLock { closed in
+            guard !closed else { return }
+            closed = true
+            _ = Glibc.close(fd)
+        }
     }
 }
 

@@ -41,6 +41,10 @@ public enum IOSMux {
         configured.withLock { done in
             guard !done else { return }
             done = true
+            if let level = ProcessInfo.processInfo.environment["INTAKE_IOS_LIBRARY_DEBUG"].flatMap(Int32.init) {
+                libusbmuxd_set_debug_level(level)
+                idevice_set_debug_level(level)
+            }
             if let address = ProcessInfo.processInfo.environment["USBMUXD_SOCKET_ADDRESS"], address.hasPrefix("UNIX:"),
                 !address.hasPrefix("UNIX:/var/run/"), !address.hasPrefix("UNIX:/run/")
             {
