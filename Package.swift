@@ -54,7 +54,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
-        .target(name: "Printing", dependencies: ["CQREncode", "Grading"]),
+        .target(name: "Printing", dependencies: ["CQREncode", "Grading", "IntakeStore"]),
         .target(
             name: "Intake",
             dependencies: [
@@ -73,10 +73,16 @@ let package = Package(
         .testTarget(name: "GradingTests", dependencies: ["Grading"]),
         .testTarget(
             name: "DiagnosticsTests",
-            dependencies: ["Diagnostics", "DeviceSimulators", "CUMockdev", .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["Diagnostics", "DeviceSimulators", "CUMockdev", .product(name: "Logging", package: "swift-log")],
+            // The umockdev testbed driver runs as a separate (preloaded) process; USBTestbed finds it by path.
+            exclude: ["Support/usb_testbed.py"]),
         .testTarget(
             name: "IntakeTests",
-            dependencies: ["Intake", "IntakeStore", "Printing", "Grading", "Diagnostics", "DeviceSimulators"]),
+            dependencies: [
+                "Intake", "IntakeStore", "Printing", "Grading", "Diagnostics", "DeviceSimulators",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            exclude: ["Printing/Goldens"]),
     ]
 )
 

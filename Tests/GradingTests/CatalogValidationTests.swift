@@ -57,7 +57,8 @@ struct CatalogValidationTests {
         BadCase(what: "model not an object", json: document(["42"]), fragments: ["model #1", "object"]),
         BadCase(what: "refusal without reason", json: document([refusedModel.replacingOccurrences(of: "\"reason\": \"Too old.\"", with: "\"why\": \"x\"")]), fragments: ["model #1 (iphone-5s)", "field refusal.why"]),
         BadCase(what: "duplicate id", json: document([goodModel, goodModel.replacingOccurrences(of: "iPhone12,1", with: "iPhone99,1").replacingOccurrences(of: "\"iPhone 11\"", with: "\"iPhone 99\"")]), fragments: ["model #2 (iphone-11)", "field id", "model #1"]),
-        BadCase(what: "shared identifier", json: document([goodModel, refusedModel.replacingOccurrences(of: "iPhone6,1", with: "IPHONE12,1")]), fragments: ["model #2 (iphone-5s)", "field identifiers", "model #1 (iphone-11)"]),
+        BadCase(what: "identifier shared in one year", json: document([goodModel, refusedModel.replacingOccurrences(of: "iPhone6,1", with: "IPHONE12,1").replacingOccurrences(of: "2013", with: "2019")]), fragments: ["model #2 (iphone-5s)", "field identifiers", "model #1 (iphone-11)", "same year"]),
+        BadCase(what: "name equal to another's identifier", json: document([goodModel, refusedModel.replacingOccurrences(of: "\"iPhone 5s\"", with: "\"iPhone12,1\"")]), fragments: ["model #2 (iphone-5s)", "field name", "model #1 (iphone-11)"]),
         BadCase(what: "shared name", json: document([goodModel, refusedModel.replacingOccurrences(of: "\"iPhone 5s\"", with: "\"iphone-11\"")]), fragments: ["model #2 (iphone-5s)", "field name"]),
     ]
 
@@ -77,6 +78,19 @@ struct CatalogValidationTests {
         }
     }
 
+    @Test func anIdentifierTwoModelYearsShareAsksForTheName() throws {
+        let later = Self.goodModel.replacingOccurrences(of: "iphone-11", with: "iphone-11-2020")
+            .replacingOccurrences(of: "\"iPhone 11\"", with: "\"iPhone 11 (2020)\"").replacingOccurrences(of: "2019", with: "2020")
+        let catalog = try Catalog(data: Data(Self.document([Self.goodModel, later]).utf8), source: "ops.json")
+        guard case .ambiguous(_, let candidates) = catalog.lookup("iPhone12,1") else {
+            Issue.record("a shared identifier found one model")
+            return
+        }
+        #expect(candidates.map(\.id) == ["iphone-11", "iphone-11-2020"])
+        #expect(catalog.lookup("iPhone12,1").notFoundMessage?.contains("give the model by its name") == true)
+        #expect(catalog.lookup("iPhone 11 (2020)").model?.id == "iphone-11-2020")
+    }
+
     @Test func aMissingFileSaysWhichPath() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("no-such-catalog-\(UUID()).json")
         #expect { try Catalog(contentsOf: path) } throws: { ($0 as? CatalogError)?.description.contains(path.path) == true }
@@ -93,9 +107,58 @@ struct CatalogValidationTests {
         #expect(catalog.models.map(\.id) == ["iphone-11"])
     }
 
+    /// A file cut short anywhere (a half-written copy, a full disk) is refused with a sentence, never a crash.
+    @Test func aTruncatedCatalogIsAlwaysRefused() throws {
+        let full = Array(try Data(contentsOf: dataDirectory.appendingPathComponent("catalog.json")))
+        var generator = SplitMix64(seed: 2026)
+        for _ in 0..<80 {
+            let cut = Int(generator.next() % UInt64(full.count - 1))
+            #expect(throws: CatalogError.self) { try Catalog(data: Data(full[..<cut]), source: "cut.json") }
+        }
+    }
+
+    /// Random byte damage either still parses (and validates) or is refused: never a crash or a hang.
+    @Test func damagedBytesAreRefusedOrValidated() throws {
+        let full = Array(try Data(contentsOf: dataDirectory.appendingPathComponent("catalog.json")))
+        var generator = SplitMix64(seed: 11)
+        var refused = 0
+        for _ in 0..<80 {
+            var damaged = full
+            for _ in 0..<3 {
+                damaged[Int(generator.next() % UInt64(damaged.count))] = UInt8(truncatingIfNeeded: generator.next())
+            }
+            do {
+                _ = try Catalog(data: Data(damaged), source: "damaged.json")
+            } catch is CatalogError {
+                refused += 1
+            }
+        }
+        #expect(refused > 0)
+    }
+
+    @Test func deepNestingIsRefusedNotOverflowingTheStack() {
+        let deep = String(repeating: "[", count: 100_000)
+        #expect { try Catalog(data: Data(deep.utf8), source: "deep.json") } throws: {
+            ($0 as? CatalogError)?.description.contains("nested more than 64 levels") == true
+        }
+    }
+
     @Test func escapesAndUnicodeInText() throws {
         let model = Self.goodModel.replacingOccurrences(of: "\"iPhone 11\"", with: #""iPhone \u0031\u0031 \"\u0410\ud83d\ude00\"""#)
         let catalog = try Catalog(data: Data(Self.document([model]).utf8), source: "ops.json")
         #expect(catalog.models[0].name == "iPhone 11 \"А😀\"")
+    }
+}
+
+/// A small deterministic generator for the damage tests (SplitMix64).
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -38,7 +38,8 @@ struct EligibilityTests {
         Case(model: "iPad4,1", store: nil, accepted: true),  // first iPad Air
         Case(model: "iPad6,7", store: nil, accepted: true),  // first iPad Pro
         Case(model: "MacBookAir5,2", store: nil, accepted: false, refusal: "2013"),  // MacBook Air 2012
-        Case(model: "MacBook Pro (Retina, 2012)", store: nil, accepted: false, refusal: "2013"),
+        Case(model: "MacBook Pro (Retina, 15-inch, Mid 2012)", store: nil, accepted: false, refusal: "2013"),
+        Case(model: "MacBook Pro (Retina, 15-inch, Early 2013)", store: nil, accepted: true),
         Case(model: "MacBookAir6,2", store: nil, accepted: true),  // 2013
         Case(model: "AirPods Pro", store: nil, accepted: true),
         Case(model: "Apple Watch Series 3", store: nil, accepted: true),
@@ -60,6 +61,16 @@ struct EligibilityTests {
             #expect(verdict.refusals.contains { $0.reason.contains(refusal) }, "\(verdict.refusals)")
         }
         for refusal in verdict.refusals { #expect(refusal.reason.hasSuffix(".")) }
+    }
+
+    @Test func aMacIdentifierSpanningTwoYearsAsksForTheYear() throws {
+        guard case .ambiguous(_, let candidates) = catalog.lookup("MacBookPro10,1") else {
+            Issue.record("MacBookPro10,1 should name two model years")
+            return
+        }
+        #expect(Set(candidates.map(\.year)) == [2012, 2013])
+        let appraisal = Appraiser(catalog: catalog).appraise(AppraisalRequest(model: "MacBookPro10,1"))
+        #expect(appraisal.refusals.map(\.code) == ["ambiguous_model"])
     }
 
     @Test func twoRefusalsAtOnceAreBothGiven() throws {

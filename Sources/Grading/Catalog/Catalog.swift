@@ -15,11 +15,18 @@ public struct Catalog: Sendable {
 
     /// Normalized identifier, name and alias → index into `models`.
     let index: [String: Int]
+    /// Normalized identifiers several models report (different model years) → their indices.
+    let sharedIdentifiers: [String: [Int]]
+    /// The unique keys as bytes, for "did you mean" suggestions.
+    let suggestionKeys: [SuggestionKey]
 
     /// The catalog compiled into the program from `data/catalog.json`.
     public static func loadDefault() throws -> Catalog {
         try Catalog(data: Data(EmbeddedData.catalogJSON.utf8), source: "embedded catalog.json")
     }
+
+    /// The size of the embedded `catalog.json` in bytes.
+    public static var defaultCatalogByteCount: Int { EmbeddedData.catalogJSON.utf8.count }
 
     /// Reads and validates the operator's catalog file.
     public init(contentsOf url: URL) throws {
@@ -46,12 +53,14 @@ public struct Catalog: Sendable {
 
     /// Builds a catalog from models already in memory (tests, tools); validated like a file.
     public init(models: [CatalogModel], version: String, pricesAreSampleFigures: Bool, source: String) throws {
-        let index = try CatalogValidator.index(models, source: source)
+        let (index, shared) = try CatalogValidator.index(models, source: source)
         self.version = version
         self.pricesAreSampleFigures = pricesAreSampleFigures
         self.source = source
         self.models = models
         self.index = index
+        self.sharedIdentifiers = shared
+        self.suggestionKeys = index.map { SuggestionKey(bytes: Array($0.key.utf8), position: $0.value) }
     }
 
     /// The model with this catalog id (`iphone-11`).

@@ -177,24 +177,35 @@ enum CatalogValidator {
             prices: prices, refusal: refusal)
     }
 
-    /// The lookup index; fails on a duplicate id, or on an identifier, name or alias two models share.
-    static func index(_ models: [CatalogModel], source: String) throws -> [String: Int] {
+    /// The lookup index; fails on a duplicate id, or on a name or alias two models share, or on an identifier two
+    /// models of the same year share. An identifier models of different years share (Apple reused `MacBookPro10,1`
+    /// for Mid 2012 and Early 2013) goes to the second map: looking it up asks for the name.
+    static func index(_ models: [CatalogModel], source: String) throws -> (unique: [String: Int], shared: [String: [Int]]) {
         var index: [String: Int] = [:]
+        var identifierOwners: [String: [Int]] = [:]
         var ids: [String: Int] = [:]
         for (position, model) in models.enumerated() {
             let entry = "model #\(position + 1) (\(model.id))"
             if let other = ids.updateValue(position, forKey: model.id) {
                 throw CatalogError(source: source, entry: entry, field: "id", message: "is already used by model #\(other + 1); ids must be unique.")
             }
-            var keys: [(String, String)] = model.identifiers.map { ("identifiers", $0) }
-            keys.append(("name", model.name))
-            keys += model.aliases.map { ("aliases", $0) }
-            for (field, text) in keys {
-                let key = CatalogLookup.normalize(text)
-                guard !key.isEmpty else {
-                    throw CatalogError(source: source, entry: entry, field: field, message: "\"\(text)\" has no letters or digits.")
+            for identifier in model.identifiers {
+                let key = try key(identifier, entry: entry, field: "identifiers", source: source)
+                if let other = identifierOwners[key]?.first(where: { models[$0].year == model.year && $0 != position }) {
+                    throw CatalogError(
+                        source: source, entry: entry, field: "identifiers",
+                        message: "\"\(identifier)\" is also used by model #\(other + 1) (\(models[other].id)) of the same year; a lookup must find one model.")
                 }
-                if let other = index[key], other != position {
+                if identifierOwners[key]?.contains(position) != true { identifierOwners[key, default: []].append(position) }
+            }
+        }
+        for (key, owners) in identifierOwners where owners.count == 1 { index[key] = owners[0] }
+        for (position, model) in models.enumerated() {
+            let entry = "model #\(position + 1) (\(model.id))"
+            for (field, text) in [("name", model.name)] + model.aliases.map({ ("aliases", $0) }) {
+                let key = try key(text, entry: entry, field: field, source: source)
+                let other = index[key] ?? identifierOwners[key]?.first
+                if let other, other != position {
                     throw CatalogError(
                         source: source, entry: entry, field: field,
                         message: "\"\(text)\" is also used by model #\(other + 1) (\(models[other].id)); a lookup must find one model.")
@@ -205,8 +216,16 @@ enum CatalogValidator {
         // The brand-prefixed name (`Samsung Galaxy S10`) finds the model too, unless another model claims it.
         for (position, model) in models.enumerated() {
             let key = CatalogLookup.normalize(model.brand + " " + model.name)
-            if index[key] == nil { index[key] = position }
+            if index[key] == nil && identifierOwners[key] == nil { index[key] = position }
         }
-        return index
+        return (index, identifierOwners.filter { $0.value.count > 1 })
+    }
+
+    private static func key(_ text: String, entry: String, field: String, source: String) throws -> String {
+        let key = CatalogLookup.normalize(text)
+        guard !key.isEmpty else {
+            throw CatalogError(source: source, entry: entry, field: field, message: "\"\(text)\" has no letters or digits.")
+        }
+        return key
     }
 }

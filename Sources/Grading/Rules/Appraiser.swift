@@ -82,8 +82,16 @@ public struct Appraiser: Sendable {
             return appraisal
         }
         let match = catalog.lookup(query)
-        guard let model = match.model else {
-            if case .notFound(_, let suggestions) = match { appraisal.suggestions = suggestions }
+        let model: CatalogModel
+        switch match {
+        case .found(let found):
+            model = found
+        case .ambiguous(_, let candidates):
+            appraisal.suggestions = candidates
+            appraisal.refusals = [Refusal(code: "ambiguous_model", reason: match.notFoundMessage ?? "")]
+            return appraisal
+        case .notFound(_, let suggestions):
+            appraisal.suggestions = suggestions
             appraisal.refusals = [Refusal(code: "unknown_model", reason: match.notFoundMessage ?? "")]
             return appraisal
         }

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 import ArgumentParser
+import Foundation
+import Grading
 
+/// How fast the rules are: the catalog's load time (embedded JSON parsed and validated, median of several runs) and
+/// how many quotes one core computes with the catalog loaded (lookup, eligibility, grade, price), measured against
+/// issue 2's targets (a quote well under 1 ms, the catalog loaded in under 50 ms).
 struct BenchGrading: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "grading",
@@ -9,9 +14,137 @@ struct BenchGrading: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    @Option(help: "How many times the catalog is loaded; the median is reported.")
+    var loads = 21
+
+    @Option(help: "How many seconds quotes are computed for.")
+    var seconds = 3.0
+
+    @Flag(help: "Also prints the time of each kind of quote in the mix.")
+    var detail = false
+
+    @Flag(help: "Prints the figures as one JSON object.")
+    var json = false
+
+    func validate() throws {
+        guard loads >= 1 else { throw ValidationError("--loads must be at least 1.") }
+        guard seconds > 0 else { throw ValidationError("--seconds must be above zero.") }
+    }
+
+    struct Figures: Encodable {
+        let catalogModels: Int
+        let catalogBytes: Int
+        let loadRuns: Int
+        let loadMedianMs: Double
+        let loadMinMs: Double
+        let loadMaxMs: Double
+        let quotes: Int
+        let quoteSeconds: Double
+        let perQuery: [QueryFigure]
+        let quotesPerSecond: Int
+        let microsecondsPerQuote: Double
+        let targetLoadMs: Double
+        let targetQuoteMs: Double
+        let debugBuild: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case catalogModels = "catalog_models", catalogBytes = "catalog_bytes", loadRuns = "load_runs"
+            case loadMedianMs = "load_median_ms", loadMinMs = "load_min_ms", loadMaxMs = "load_max_ms", quotes
+            case quoteSeconds = "quote_seconds", perQuery = "per_query", quotesPerSecond = "quotes_per_second"
+            case microsecondsPerQuote = "microseconds_per_quote", targetLoadMs = "target_load_ms"
+            case targetQuoteMs = "target_quote_ms", debugBuild = "debug_build"
+        }
+    }
+
+    struct QueryFigure: Encodable {
+        let query: String
+        let offer: Bool
+        let microseconds: Double
+    }
+
     func run() async throws {
         try await reportingFailures {
-            throw Failure("The `grading` benchmark is not built yet in this version.")
+            let figures = try measure()
+            if json {
+                try Output.json(figures)
+                return
+            }
+            Output.line("Catalog: \(figures.catalogModels) models, \(figures.catalogBytes) bytes of embedded JSON.")
+            Output.line(String(
+                format: "Catalog load (parse + validate + index), median of %d: %.2f ms (min %.2f, max %.2f); target < %.0f ms.",
+                figures.loadRuns, figures.loadMedianMs, figures.loadMinMs, figures.loadMaxMs, figures.targetLoadMs))
+            Output.line(String(
+                format: "Quotes on one core (lookup + eligibility + grade + price): %d in %.1f s = %d quotes/s, %.1f µs a quote; target < %.0f ms a quote.",
+                figures.quotes, figures.quoteSeconds, figures.quotesPerSecond, figures.microsecondsPerQuote, figures.targetQuoteMs))
+            if detail {
+                for query in figures.perQuery {
+                    Output.line(String(format: "  %8.1f µs  %@ (%@)", query.microseconds, query.query, query.offer ? "offer" : "refusal"))
+                }
+            }
+            if figures.debugBuild {
+                Output.line("This is a debug build: build with `swift build -c release` for the figures that count.")
+            }
         }
+    }
+
+    private func measure() throws -> Figures {
+        var loadTimes: [Double] = []
+        var catalog = try Catalog.loadDefault()
+        for _ in 0..<loads {
+            let start = DispatchTime.now().uptimeNanoseconds
+            catalog = try Catalog.loadDefault()
+            loadTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1_000_000)
+        }
+        loadTimes.sort()
+
+        // A mix a counter sees: names typed loosely, Apple identifiers, Android model codes, one refusal, one typo.
+        let queries: [(String, Int?)] = [
+            ("iPhone 11", 128), ("iPhone12,1", 64), ("iphone 13 pro max", 256), ("SM-A536E", 128), ("sm-g973f/ds", 128),
+            ("Redmi Note 12", 128), ("iPad6,11", 32), ("AirPods Pro", nil), ("iPhone 5s", nil), ("Galaxy S2", nil),
+            ("MacBookAir10,1", 256), ("Honor X8", 128),
+        ]
+        let store = try StoreList.loadDefault().store(id: "ALA-SAMAL2-100")
+        let requests = queries.enumerated().map { position, query in
+            var answers = ChecklistAnswers(
+                batteryHealthPercent: 70 + position * 3, cosmetic: CosmeticGrade.allCases[position % 4],
+                functional: FunctionalGrade.allCases[position % 3])
+            answers[.boxPresent] = position % 2 == 0 ? .pass : .fail
+            answers[.chargerPresent] = .pass
+            return AppraisalRequest(model: query.0, facts: DeviceFacts(storageGB: query.1), answers: answers, store: store)
+        }
+        let appraiser = Appraiser(catalog: catalog)
+        var quotes = 0
+        var offers = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        let deadline = start + UInt64(seconds * 1_000_000_000)
+        var now = start
+        while now < deadline {
+            for request in requests where appraiser.appraise(request).isOffer { offers += 1 }
+            quotes += requests.count
+            now = DispatchTime.now().uptimeNanoseconds
+        }
+        let elapsed = Double(now - start) / 1_000_000_000
+        var perQuery: [QueryFigure] = []
+        if detail {
+            for (position, request) in requests.enumerated() {
+                let rounds = 2000
+                let begin = DispatchTime.now().uptimeNanoseconds
+                var isOffer = false
+                for _ in 0..<rounds { isOffer = appraiser.appraise(request).isOffer }
+                let micros = Double(DispatchTime.now().uptimeNanoseconds - begin) / 1000 / Double(rounds)
+                perQuery.append(QueryFigure(query: queries[position].0, offer: isOffer, microseconds: micros))
+            }
+        }
+        guard offers > 0 else { throw Failure("The benchmark's quotes gave no offer, so it measured nothing: check the catalog.") }
+        #if DEBUG
+            let debug = true
+        #else
+            let debug = false
+        #endif
+        return Figures(
+            catalogModels: catalog.models.count, catalogBytes: Catalog.defaultCatalogByteCount, loadRuns: loadTimes.count,
+            loadMedianMs: loadTimes[loadTimes.count / 2], loadMinMs: loadTimes.first ?? 0, loadMaxMs: loadTimes.last ?? 0,
+            quotes: quotes, quoteSeconds: elapsed, perQuery: perQuery, quotesPerSecond: Int(Double(quotes) / elapsed),
+            microsecondsPerQuote: elapsed * 1_000_000 / Double(quotes), targetLoadMs: 50, targetQuoteMs: 1, debugBuild: debug)
     }
 }

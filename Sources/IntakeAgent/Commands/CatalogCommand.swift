@@ -57,7 +57,7 @@ struct CatalogCommand: AsyncParsableCommand {
             case .eligible: status = priceRange(model)
             case .refused(let refusals): status = "refused: " + refusals.map(\.reason).joined(separator: " ")
             }
-            let sizes = model.storageSizes.isEmpty ? "" : model.storageSizes.map(StorageSize.label).joined(separator: "/")
+            let sizes = sizesText(model.storageSizes)
             rows.append(["  " + model.name, String(model.year), model.identifiers.joined(separator: " "), sizes, status])
         }
         for line in TextTable.render(rows) { Output.line(line) }
@@ -66,6 +66,13 @@ struct CatalogCommand: AsyncParsableCommand {
         Output.line(
             "\(models.count) models, \(eligible) accepted; catalog \(catalog.version) (\(catalog.source)), rule set \(ruleSet.id)"
                 + (catalog.pricesAreSampleFigures ? "; prices are sample figures." : "."))
+    }
+
+    /// `16/32/64 GB`, or `256 GB/512 GB/1 TB` once terabytes appear.
+    private func sizesText(_ sizes: [Int]) -> String {
+        guard let largest = sizes.last else { return "" }
+        if largest < 1024 { return sizes.map(String.init).joined(separator: "/") + " GB" }
+        return sizes.map(StorageSize.label).joined(separator: "/")
     }
 
     private func priceRange(_ model: CatalogModel) -> String {

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import ArgumentParser
+import Diagnostics
+import Foundation
 
 struct Devices: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,9 +11,159 @@ struct Devices: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    @Flag(help: "Prints JSON: one object, or with --watch one object per line per event.")
+    var json = false
+
+    @Flag(help: "Keeps running and prints a line each time a device arrives or leaves, until interrupted.")
+    var watch = false
+
+    @Flag(help: "Adds each event's monotonic clock reading in nanoseconds (the benchmark uses it).")
+    var timestamps = false
+
     func run() async throws {
         try await reportingFailures {
-            throw Failure("`devices` is not built yet in this version.")
+            let logger = global.makeLogger()
+            let context: LibUSBContext
+            do throws(LibUSBError) {
+                context = try LibUSBContext(logger: logger)
+            } catch {
+                throw Failure("libusb could not start (\(error.name)): check that /dev/bus/usb exists and run `intake-agent doctor`.")
+            }
+            defer { context.shutdown() }
+            if watch {
+                try await watchEvents(context)
+            } else {
+                let devices = try await context.devices().filter { $0.kind != .hub }
+                if json {
+                    try Output.json(DeviceList(devices: devices.map { DeviceLine($0, event: nil) }))
+                } else {
+                    printTable(devices)
+                }
+            }
         }
+    }
+
+    private func watchEvents(_ context: LibUSBContext) async throws {
+        let watcher: USBWatcher
+        do throws(LibUSBError) {
+            watcher = try context.watch()
+        } catch {
+            throw Failure("USB hotplug is not available (\(error.name)): the agent needs Linux with udev or netlink access.")
+        }
+        if !json { Output.line(DeviceLine.tableHeader) }
+        for await event in watcher {
+            var line = DeviceLine(event.device, event: event.name)
+            if timestamps { line.monotonicNanoseconds = Self.monotonicNanoseconds() }
+            if json {
+                try Output.json(line, pretty: false)
+            } else {
+                Output.line(line.tableRow)
+            }
+        }
+    }
+
+    private func printTable(_ devices: [USBDeviceInfo]) {
+        guard !devices.isEmpty else {
+            Output.line("No phones or printers on the USB bus.")
+            return
+        }
+        Output.line(DeviceLine.tableHeader)
+        for device in devices { Output.line(DeviceLine(device, event: nil).tableRow) }
+    }
+
+    static func monotonicNanoseconds() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+    }
+}
+
+/// `devices --json`: one object.
+struct DeviceList: Encodable {
+    var devices: [DeviceLine]
+}
+
+/// One device as `devices` prints it; the field names are a contract (design.md). Missing facts are `null`.
+struct DeviceLine: Encodable {
+    var event: String?
+    var bus: Int
+    var address: Int
+    var portPath: String
+    var vendorID: String
+    var productID: String
+    var manufacturer: String?
+    var product: String?
+    var serial: String?
+    var kind: String
+    var brand: String?
+    var hasModem: Bool
+    var speed: String
+    var warnings: [String]
+    /// The interface class triples over all configurations, such as `ff/42/01`.
+    var interfaces: [String]
+    var monotonicNanoseconds: UInt64?
+
+    init(_ device: USBDeviceInfo, event: String?) {
+        self.event = event
+        bus = Int(device.bus)
+        address = Int(device.address)
+        portPath = device.portPath
+        vendorID = device.vendorIDHex
+        productID = device.productIDHex
+        manufacturer = device.manufacturer
+        product = device.product
+        serial = device.serial
+        kind = device.kind.rawValue
+        brand = device.brand?.rawValue
+        hasModem = device.hasModem
+        speed = device.speed.rawValue
+        warnings = device.warnings
+        var triples: [String] = []
+        for interface in device.interfaces {
+            let triple = [interface.interfaceClass, interface.interfaceSubclass, interface.interfaceProtocol]
+                .map { String(format: "%02x", $0) }.joined(separator: "/")
+            if !triples.contains(triple) { triples.append(triple) }
+        }
+        interfaces = triples
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case event, bus, address, manufacturer, product, serial, kind, brand, speed, warnings, interfaces
+        case portPath = "port_path", vendorID = "vendor_id", productID = "product_id", hasModem = "has_modem"
+        case monotonicNanoseconds = "monotonic_ns"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(event, forKey: .event)
+        try container.encode(bus, forKey: .bus)
+        try container.encode(address, forKey: .address)
+        try container.encode(portPath, forKey: .portPath)
+        try container.encode(vendorID, forKey: .vendorID)
+        try container.encode(productID, forKey: .productID)
+        try container.encode(manufacturer, forKey: .manufacturer)
+        try container.encode(product, forKey: .product)
+        try container.encode(serial, forKey: .serial)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(brand, forKey: .brand)
+        try container.encode(hasModem, forKey: .hasModem)
+        try container.encode(speed, forKey: .speed)
+        try container.encode(warnings, forKey: .warnings)
+        try container.encode(interfaces, forKey: .interfaces)
+        try container.encodeIfPresent(monotonicNanoseconds, forKey: .monotonicNanoseconds)
+    }
+
+    static let tableHeader = "EVENT    PORT        ID         KIND              BRAND        MANUFACTURER / PRODUCT / SERIAL"
+
+    var tableRow: String {
+        func pad(_ text: String, _ width: Int) -> String {
+            text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+        }
+        let names = [manufacturer, product, serial].map { $0 ?? "?" }.joined(separator: " / ")
+        let kindText = kind + (hasModem ? "+modem" : "")
+        var row = pad(event ?? "present", 9) + pad(portPath, 12) + pad("\(vendorID):\(productID)", 11)
+        row += pad(kindText, 18) + pad(brand ?? "-", 13) + names
+        if !warnings.isEmpty { row += "  (" + warnings.joined(separator: " ") + ")" }
+        return row
     }
 }

@@ -44,7 +44,8 @@ struct Redeem: AsyncParsableCommand {
             }
             let rows: [[String]] = [
                 ["Certificate", split.certificate.formatted],
-                ["Phone price", split.contract.price.formatted + " over \(split.contract.months) month\(split.contract.months == 1 ? "" : "s")"],
+                ["Phone price", split.contract.price.formatted],
+                ["Term", "\(split.contract.months) month\(split.contract.months == 1 ? "" : "s")"],
                 ["Prepayment", split.prepayment.formatted],
                 ["  from the certificate", split.certificateToPrepayment.formatted],
                 ["  from the customer", split.customerPrepayment.formatted],
