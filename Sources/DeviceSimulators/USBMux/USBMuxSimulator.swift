@@ -94,8 +94,29 @@ public final class USBMuxSimulator: Sendable {
     // MARK: - Scripting
 
     /// Plugs a device in; listeners get `Attached`. Returns its usbmuxd device id.
+    ///
+    /// With `alreadyPaired`, the device arrives as one this host paired with before: usbmuxd holds a pair record
+    /// for it and the device trusts the record's HostID, so a reader goes straight to its session without the
+    /// Trust dialog (and without libimobiledevice generating keys). The record's certificates are placeholders:
+    /// the simulator's sessions are plain text, so nothing ever checks them.
     @discardableResult
-    public func attach(_ device: SimulatedIOSDevice, latency: Duration = .zero, misbehaviour: SimulatedMisbehaviour? = nil) -> UInt32 {
+    public func attach(
+        _ device: SimulatedIOSDevice, latency: Duration = .zero, misbehaviour: SimulatedMisbehaviour? = nil,
+        alreadyPaired: Bool = false
+    ) -> UInt32 {
+        if alreadyPaired {
+            let hostID = UUID().uuidString
+            let placeholder = Data("-----BEGIN CERTIFICATE-----\nsimulator placeholder\n-----END CERTIFICATE-----\n".utf8)
+            let record: USBMuxDictionary = [
+                "HostID": hostID, "SystemBUID": systemBUID, "HostCertificate": placeholder, "RootCertificate": placeholder,
+                "DeviceCertificate": placeholder, "WiFiMACAddress": "a4:c3:37:12:9e:00",
+            ]
+            let data = (try? PropertyListSerialization.data(fromPropertyList: record, format: .binary, options: 0)) ?? Data()
+            state.withLock { state in
+                state.pairRecords[device.udid] = data
+                state.trustedHosts[device.udid, default: []].insert(hostID)
+            }
+        }
         let (id, listeners) = state.withLock { state -> (UInt32, [USBMuxConnection]) in
             let id = state.nextDeviceID
             state.nextDeviceID += 1

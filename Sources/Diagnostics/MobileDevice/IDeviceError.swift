@@ -41,7 +41,4 @@ public struct IDeviceError: RawRepresentable, Error, Hashable, Sendable, CustomS
         }
     }
 
-    public static func ~= (match: IDeviceError, error: any Error) -> Bool {
-        (error as? IDeviceError) == match
-    }
 }

@@ -19,7 +19,7 @@ public struct IOSReadOptions: Sendable {
     public var trustWait: Duration?
 
     public init(
-        stepTimeout: Duration = .seconds(10), pairingTimeout: Duration = .seconds(30), pairingRetryInterval: Duration = .seconds(1),
+        stepTimeout: Duration = .seconds(10), pairingTimeout: Duration = .seconds(30), pairingRetryInterval: Duration = .seconds(2),
         trustWait: Duration? = .zero
     ) {
         self.stepTimeout = stepTimeout

@@ -167,7 +167,7 @@ enum IOSLockdownReader {
         if !IOSMux.isAttachedBlocking(udid: udid) { return .unplugged(step: step) }
         switch error {
         case .plistError: return .malformedReply(step: step)
-        case LockdownError.muxError, LockdownError.receiveTimeout, LockdownError.ssl: return .stoppedAnswering(step: step, underlying: error)
+        case .muxError, .receiveTimeout, .ssl: return .stoppedAnswering(step: step, underlying: error)
         default: return .failed(step: step, error)
         }
     }

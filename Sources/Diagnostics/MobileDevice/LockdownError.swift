@@ -50,7 +50,4 @@ public struct LockdownError: RawRepresentable, Error, Hashable, Sendable, Custom
         return String(cString: text)
     }
 
-    public static func ~= (match: LockdownError, error: any Error) -> Bool {
-        (error as? LockdownError) == match
-    }
 }

@@ -106,9 +106,10 @@ struct BenchIOS: AsyncParsableCommand {
             SimulatedIOSDevice.cleanIPhone11.withIdentity(
                 udid: String(format: "00008030-%016X", 0x001A_2C3E_0C38_8000 + index), serialNumber: String(format: "DX3VK1ABN%03d", index))
         }
-        for device in fleet { simulator.attach(device, latency: latency) }
+        // Devices this host paired before: the script and the agent both read paired devices.
+        for device in fleet { simulator.attach(device, latency: latency, alreadyPaired: true) }
 
-        // Pair every device first (not timed): the script and the agent both read paired devices.
+        // One untimed read of each device first (the connection paths warm up for both sides).
         let options = IOSReadOptions(stepTimeout: .seconds(30))
         for device in fleet {
             let result = await IOSDeviceSession.read(udid: device.udid, options: options, logger: logger)

@@ -13,7 +13,11 @@ import Testing
 struct IOSReaderTests {
     let simulator = SharedUSBMuxSimulator.shared
     let logger = Logger(label: "test.ios")
-    let fast = IOSReadOptions(stepTimeout: .seconds(5), pairingRetryInterval: .milliseconds(50), trustWait: .zero)
+    /// Short retries; a generous pairing deadline, since libimobiledevice generates two RSA keys for each Pair and
+    /// the test machine may be busy. Most tests plug in devices this host paired before (`alreadyPaired`); the
+    /// pairing tests pair for real.
+    let fast = IOSReadOptions(
+        stepTimeout: .seconds(5), pairingTimeout: .seconds(120), pairingRetryInterval: .milliseconds(50), trustWait: .zero)
 
     // MARK: - Every fact
 
@@ -36,11 +40,12 @@ struct IOSReaderTests {
     ])
     func everyFact(_ c: FactsCase) async throws {
         let device = SharedUSBMuxSimulator.unique(c.profile)
-        simulator.attach(device)
+        simulator.attach(device, alreadyPaired: true)
         defer { simulator.detach(udid: device.udid) }
 
         let result = await IOSDeviceSession.read(udid: device.udid, options: fast, logger: logger)
         #expect(result.failure == nil)
+        #expect(simulator.statistics(udid: device.udid).requests["Pair"] == nil)
         #expect(result.isComplete)
         let report = result.report
         #expect(report.platform == "ios")
@@ -213,7 +218,7 @@ struct IOSReaderTests {
     @Test("a device unplugged in the middle of the battery read ends with the facts read so far")
     func unplugMidRead() async throws {
         let device = SharedUSBMuxSimulator.unique(.cleanIPhone11)
-        simulator.attach(device, misbehaviour: .unplugMidRead(request: "IORegistry"))
+        simulator.attach(device, misbehaviour: .unplugMidRead(request: "IORegistry"), alreadyPaired: true)
         defer { simulator.detach(udid: device.udid) }
         let result = await IOSDeviceSession.read(udid: device.udid, options: fast, logger: logger)
         #expect(result.failure?.code == .unplugged)
@@ -241,7 +246,7 @@ struct IOSReaderTests {
     ])
     func brokenReplies(_ c: BrokenCase) async throws {
         let device = SharedUSBMuxSimulator.unique(.cleanIPhone11)
-        simulator.attach(device, misbehaviour: c.misbehaviour)
+        simulator.attach(device, misbehaviour: c.misbehaviour, alreadyPaired: true)
         defer { simulator.detach(udid: device.udid) }
         let result = await IOSDeviceSession.read(udid: device.udid, options: fast, logger: logger)
         #expect(result.failure?.code == c.failure, "\(String(describing: result.failure))")
@@ -256,7 +261,7 @@ struct IOSReaderTests {
     @Test("a battery service that never answers ends its step at the deadline with everything else read")
     func serviceNeverAnswers() async throws {
         let device = SharedUSBMuxSimulator.unique(.cleanIPhone11)
-        simulator.attach(device, misbehaviour: .serviceNeverAnswers(service: "com.apple.mobile.diagnostics_relay"))
+        simulator.attach(device, misbehaviour: .serviceNeverAnswers(service: "com.apple.mobile.diagnostics_relay"), alreadyPaired: true)
         defer { simulator.detach(udid: device.udid) }
         var options = fast
         options.stepTimeout = .milliseconds(700)
@@ -272,8 +277,8 @@ struct IOSReaderTests {
     func twoAtOnce() async throws {
         let first = SharedUSBMuxSimulator.unique(.cleanIPhone11)
         let second = SharedUSBMuxSimulator.unique(.oldIPhone7)
-        simulator.attach(first, latency: .milliseconds(20))
-        simulator.attach(second)
+        simulator.attach(first, latency: .milliseconds(20), alreadyPaired: true)
+        simulator.attach(second, alreadyPaired: true)
         defer {
             simulator.detach(udid: first.udid)
             simulator.detach(udid: second.udid)
