@@ -82,8 +82,8 @@ struct CertificateRulesTests {
         TermsCase(what: "IIN digits disagree: warning only", iin: "851231450018", codes: []),
     ])
     func termsCheckEverything(_ c: TermsCase) throws {
-        let catalog = try Catalog.loadDefault()
-        let store = try #require(try StoreList.loadDefault().store(id: c.store))
+        let catalog = try Fixtures.defaultCatalog.get()
+        let store = try #require(try Fixtures.defaultStores.get().store(id: c.store))
         let model = try #require(catalog.lookup(c.model).model)
         let result = CertificateRules.terms(
             amount: Tenge(c.amount), issuedOn: try day("2026-11-23"), holderName: c.name, iin: c.iin,
