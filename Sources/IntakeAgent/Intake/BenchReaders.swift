@@ -27,5 +27,19 @@ struct BenchReaders: Sendable {
     }
 
     /// iPhones and iPads come from usbmuxd's own events, not libusb (usbmuxd owns them).
-    func followIOS(manager: SessionManager) async {}
+    func followIOS(manager: SessionManager) async {
+        IOSMux.configureFromEnvironment()
+        for await event in IOSDeviceEvents() {
+            switch event {
+            case .attached(let device):
+                await manager.deviceArrived(
+                    key: "ios:\(device.udid)",
+                    reader: IOSReader(udid: device.udid, options: IOSReadOptions(trustWait: nil), logger: logger))
+            case .detached(let device):
+                await manager.deviceLeft(key: "ios:\(device.udid)")
+            case .paired:
+                break  // the session's own read follows pairing
+            }
+        }
+    }
 }
