@@ -151,13 +151,17 @@ final class ChildProcess: @unchecked Sendable {
     let process = Process()
     let lines: LineReader
 
-    init(executable: String, arguments: [String], environment: [String: String]) throws {
+    /// Starts `executable`; its standard error goes to the test's, or into the same lines as its output.
+    init(
+        executable: String, arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment,
+        mergingStandardError: Bool = false
+    ) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = environment
         let output = Pipe()
         process.standardOutput = output
-        process.standardError = FileHandle.standardError
+        process.standardError = mergingStandardError ? output : FileHandle.standardError
         try process.run()
         lines = LineReader(output.fileHandleForReading)
     }
