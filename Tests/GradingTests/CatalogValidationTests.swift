@@ -50,6 +50,7 @@ struct CatalogValidationTests {
         BadCase(what: "missing year", json: replacing("\"year\": 2019, ", ""), fragments: ["model #1 (iphone-11)", "field year", "missing"]),
         BadCase(what: "unknown family", json: replacing("\"iphone\"", "\"phone\""), fragments: ["field family", "android_phone"]),
         BadCase(what: "Apple family, other brand", json: replacing("\"Apple\"", "\"Samsung\""), fragments: ["field brand", "Apple"]),
+        BadCase(what: "Apple brand, Android family", json: replacing("\"iphone\"", "\"android_phone\""), fragments: ["field brand", "is Apple"]),
         BadCase(what: "no identifiers", json: replacing("[\"iPhone12,1\"]", "[]"), fragments: ["field identifiers", "empty"]),
         BadCase(what: "blank identifier", json: replacing("[\"iPhone12,1\"]", "[\"iPhone12,1\", \" \"]"), fragments: ["field identifiers[1]"]),
         BadCase(what: "no prices, no refusal", json: replacing(", \"prices\": [{\"storage_gb\": 64, \"market_price\": 125000}, {\"storage_gb\": 128, \"market_price\": 140000}]", ""), fragments: ["field prices", "accepted model"]),

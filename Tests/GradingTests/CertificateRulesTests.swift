@@ -192,6 +192,22 @@ struct RuleSetTests {
         #expect(Set(RuleSet.all.map(\.id)).count == RuleSet.all.count, "ids are unique")
     }
 
+    /// Released rule sets are append-only: 2026-11-a's numbers are pinned here, so an edit shows up as a failing
+    /// test and becomes a new rule set instead.
+    @Test func ruleSet2026_11_aIsPinned() {
+        let rules = RuleSet.v2026_11_a
+        #expect(rules.id == "2026-11-a")
+        let table = FunctionalGrade.allCases.map { f in CosmeticGrade.allCases.map { rules.factor(functional: f, cosmetic: $0) } }
+        #expect(table == [[100, 90, 75, 55], [85, 77, 64, 47], [60, 54, 45, 33]])
+        #expect(rules.batteryTiers == [.init(belowPercent: 80, deductPercent: 10), .init(belowPercent: 70, deductPercent: 20)])
+        #expect(rules.boxBonusPercent == 3)
+        #expect(rules.chargerBonusPercent == 2)
+        #expect(rules.roundingStep == 500)
+        #expect(rules.acceptedBrands == ["Apple", "Samsung", "Xiaomi", "Oppo", "Realme", "Vivo", "Huawei", "Honor"])
+        #expect(rules.minimumYear == [.iPhone: 2014, .macBook: 2013])
+        #expect(rules.settings.isEmpty)
+    }
+
     @Test func everyGradeHasAFactorThatFallsWithTheGrade() {
         for rules in RuleSet.all {
             for functional in FunctionalGrade.allCases {

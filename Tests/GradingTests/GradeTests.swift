@@ -145,6 +145,14 @@ struct GradeTests {
         #expect(!result.isFinal)
     }
 
+    @Test func airPodsHaveNoChargerBonus() {
+        var answers = Fixtures.allPass(for: .airPods)
+        answers[.chargerPresent] = .pass
+        let result = grade(DeviceFacts(name: "AirPods Pro", serial: "GX1234"), family: .airPods, answers: answers)
+        #expect(result.hasBox)
+        #expect(!result.hasCharger)
+    }
+
     @Test func airPodsSkipPhoneChecks() {
         let result = grade(DeviceFacts(name: "AirPods Pro", serial: "GX1234"), family: .airPods, answers: Fixtures.allPass(for: .airPods))
         #expect(result.isFinal)
