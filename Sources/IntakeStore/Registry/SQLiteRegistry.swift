@@ -139,10 +139,15 @@ public final class SQLiteRegistry: CertificateRegistry {
                         time: time), db)
                 return certificate
             }
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+        } catch let error as DatabaseError
+            where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE && (error.message ?? "").contains("device_key")
+        {
             // Another process won the race between the check above and the insert: the index refused the second.
             throw StoreError.refused(
                 "This device (\(terms.deviceKey)) already has a certificate: one device gives one certificate.")
+        } catch let error as DatabaseError {
+            throw StoreError.io(
+                "The certificate could not be stored (\(error.message ?? "\(error.resultCode)")); nothing was issued: try again, and if it repeats, check the data directory's disk.")
         }
     }
 
