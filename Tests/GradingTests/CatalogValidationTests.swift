@@ -50,6 +50,7 @@ struct CatalogValidationTests {
         BadCase(what: "missing year", json: replacing("\"year\": 2019, ", ""), fragments: ["model #1 (iphone-11)", "field year", "missing"]),
         BadCase(what: "unknown family", json: replacing("\"iphone\"", "\"phone\""), fragments: ["field family", "android_phone"]),
         BadCase(what: "Apple family, other brand", json: replacing("\"Apple\"", "\"Samsung\""), fragments: ["field brand", "Apple"]),
+        BadCase(what: "Apple brand, Android family", json: replacing("\"iphone\"", "\"android_phone\""), fragments: ["field brand", "is Apple"]),
         BadCase(what: "no identifiers", json: replacing("[\"iPhone12,1\"]", "[]"), fragments: ["field identifiers", "empty"]),
         BadCase(what: "blank identifier", json: replacing("[\"iPhone12,1\"]", "[\"iPhone12,1\", \" \"]"), fragments: ["field identifiers[1]"]),
         BadCase(what: "no prices, no refusal", json: replacing(", \"prices\": [{\"storage_gb\": 64, \"market_price\": 125000}, {\"storage_gb\": 128, \"market_price\": 140000}]", ""), fragments: ["field prices", "accepted model"]),
@@ -107,9 +108,58 @@ struct CatalogValidationTests {
         #expect(catalog.models.map(\.id) == ["iphone-11"])
     }
 
+    /// A file cut short anywhere (a half-written copy, a full disk) is refused with a sentence, never a crash.
+    @Test func aTruncatedCatalogIsAlwaysRefused() throws {
+        let full = Array(try Data(contentsOf: dataDirectory.appendingPathComponent("catalog.json")))
+        var generator = SplitMix64(seed: 2026)
+        for _ in 0..<80 {
+            let cut = Int(generator.next() % UInt64(full.count - 1))
+            #expect(throws: CatalogError.self) { try Catalog(data: Data(full[..<cut]), source: "cut.json") }
+        }
+    }
+
+    /// Random byte damage either still parses (and validates) or is refused: never a crash or a hang.
+    @Test func damagedBytesAreRefusedOrValidated() throws {
+        let full = Array(try Data(contentsOf: dataDirectory.appendingPathComponent("catalog.json")))
+        var generator = SplitMix64(seed: 11)
+        var refused = 0
+        for _ in 0..<80 {
+            var damaged = full
+            for _ in 0..<3 {
+                damaged[Int(generator.next() % UInt64(damaged.count))] = UInt8(truncatingIfNeeded: generator.next())
+            }
+            do {
+                _ = try Catalog(data: Data(damaged), source: "damaged.json")
+            } catch is CatalogError {
+                refused += 1
+            }
+        }
+        #expect(refused > 0)
+    }
+
+    @Test func deepNestingIsRefusedNotOverflowingTheStack() {
+        let deep = String(repeating: "[", count: 100_000)
+        #expect { try Catalog(data: Data(deep.utf8), source: "deep.json") } throws: {
+            ($0 as? CatalogError)?.description.contains("nested more than 64 levels") == true
+        }
+    }
+
     @Test func escapesAndUnicodeInText() throws {
         let model = Self.goodModel.replacingOccurrences(of: "\"iPhone 11\"", with: #""iPhone \u0031\u0031 \"\u0410\ud83d\ude00\"""#)
         let catalog = try Catalog(data: Data(Self.document([model]).utf8), source: "ops.json")
         #expect(catalog.models[0].name == "iPhone 11 \"А😀\"")
+    }
+}
+
+/// A small deterministic generator for the damage tests (SplitMix64).
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -82,8 +82,8 @@ struct CertificateRulesTests {
         TermsCase(what: "IIN digits disagree: warning only", iin: "851231450018", codes: []),
     ])
     func termsCheckEverything(_ c: TermsCase) throws {
-        let catalog = try Catalog.loadDefault()
-        let store = try #require(try StoreList.loadDefault().store(id: c.store))
+        let catalog = try Fixtures.defaultCatalog.get()
+        let store = try #require(try Fixtures.defaultStores.get().store(id: c.store))
         let model = try #require(catalog.lookup(c.model).model)
         let result = CertificateRules.terms(
             amount: Tenge(c.amount), issuedOn: try day("2026-11-23"), holderName: c.name, iin: c.iin,
@@ -190,6 +190,22 @@ struct RuleSetTests {
         #expect(RuleSet.current.enabling(RuleSet.acceptSE3rdGeneration).id == "2026-11-a+accept_iphone_se_3rd_generation")
         #expect(RuleSet.named("1999-01-z") == nil)
         #expect(Set(RuleSet.all.map(\.id)).count == RuleSet.all.count, "ids are unique")
+    }
+
+    /// Released rule sets are append-only: 2026-11-a's numbers are pinned here, so an edit shows up as a failing
+    /// test and becomes a new rule set instead.
+    @Test func ruleSet2026_11_aIsPinned() {
+        let rules = RuleSet.v2026_11_a
+        #expect(rules.id == "2026-11-a")
+        let table = FunctionalGrade.allCases.map { f in CosmeticGrade.allCases.map { rules.factor(functional: f, cosmetic: $0) } }
+        #expect(table == [[100, 90, 75, 55], [85, 77, 64, 47], [60, 54, 45, 33]])
+        #expect(rules.batteryTiers == [.init(belowPercent: 80, deductPercent: 10), .init(belowPercent: 70, deductPercent: 20)])
+        #expect(rules.boxBonusPercent == 3)
+        #expect(rules.chargerBonusPercent == 2)
+        #expect(rules.roundingStep == 500)
+        #expect(rules.acceptedBrands == ["Apple", "Samsung", "Xiaomi", "Oppo", "Realme", "Vivo", "Huawei", "Honor"])
+        #expect(rules.minimumYear == [.iPhone: 2014, .macBook: 2013])
+        #expect(rules.settings.isEmpty)
     }
 
     @Test func everyGradeHasAFactorThatFallsWithTheGrade() {

@@ -29,6 +29,7 @@ struct CivilDateTests {
         MonthsCase(from: "2026-01-31", months: 1, expected: "2026-02-28"),
         MonthsCase(from: "2026-12-15", months: 1, expected: "2027-01-15"),
         MonthsCase(from: "2026-01-15", months: -1, expected: "2025-12-15"),
+        MonthsCase(from: "9999-12-31", months: 12, expected: "10000-12-31"),  // a damaged record, not a crash
     ])
     func addsCalendarMonths(_ c: MonthsCase) throws {
         #expect(try #require(CivilDate(c.from)).adding(months: c.months).description == c.expected)

@@ -7,8 +7,8 @@ struct EligibilityTests {
     let stores: StoreList
 
     init() throws {
-        catalog = try Catalog.loadDefault()
-        stores = try StoreList.loadDefault()
+        catalog = try Fixtures.defaultCatalog.get()
+        stores = try Fixtures.defaultStores.get()
     }
 
     struct Case: Sendable, CustomTestStringConvertible {
@@ -77,6 +77,17 @@ struct EligibilityTests {
         let model = try #require(catalog.lookup("iPhone 5s").model)
         let verdict = Eligibility.check(model, store: stores.store(id: "ALA-DOSTYK-PLAZA"), ruleSet: .current)
         #expect(verdict.refusals.map(\.code) == ["model_refused", "store_takes_no_apple"])
+    }
+
+    /// An operator's catalog that lists an old model without a refusal still cannot price it.
+    @Test(arguments: [(DeviceFamily.iPhone, 2013, false), (.iPhone, 2014, true), (.macBook, 2012, false), (.macBook, 2013, true), (.iPad, 2012, true)])
+    func theRuleSetsOldestYearIsASafetyNet(_ c: (DeviceFamily, Int, Bool)) {
+        let model = CatalogModel(
+            id: "old", family: c.0, brand: "Apple", name: "Old \(c.0.label)", year: c.1, identifiers: ["Old1,1"],
+            prices: [StoragePrice(storageGB: 16, marketPrice: Tenge(10_000))])
+        let verdict = Eligibility.check(model, store: nil, ruleSet: .current)
+        #expect(verdict.isEligible == c.2)
+        #expect(verdict.refusals.map(\.code) == (c.2 ? [] : ["model_too_old"]))
     }
 
     @Test func aBrandOutsideTheProgramIsRefused() throws {

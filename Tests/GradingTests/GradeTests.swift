@@ -7,6 +7,10 @@ import Testing
 enum Fixtures {
     static let imei = "356938035643809"
 
+    /// The embedded catalog and store list, loaded once for all suites (each test gets a fresh suite instance).
+    static let defaultCatalog = Result { try Catalog.loadDefault() }
+    static let defaultStores = Result { try StoreList.loadDefault() }
+
     static let phoneFacts = DeviceFacts(
         identifier: "iPhone12,1", brand: "Apple", serial: "DX3VK1ABN70F", imeis: [imei], storageGB: 128,
         batteryHealthPercent: 91, readOverUSB: true, activationLocked: false, findMyEnabled: false, passcodeSet: false,
@@ -139,6 +143,14 @@ struct GradeTests {
         #expect(result.pending.contains(.imeiValid))
         #expect(result.pending.contains(.imeiNotBlocklisted))
         #expect(!result.isFinal)
+    }
+
+    @Test func airPodsHaveNoChargerBonus() {
+        var answers = Fixtures.allPass(for: .airPods)
+        answers[.chargerPresent] = .pass
+        let result = grade(DeviceFacts(name: "AirPods Pro", serial: "GX1234"), family: .airPods, answers: answers)
+        #expect(result.hasBox)
+        #expect(!result.hasCharger)
     }
 
     @Test func airPodsSkipPhoneChecks() {

@@ -87,12 +87,15 @@ struct HolderAgeTests {
         AgeCase(birth: "1956-02-29", day: "2025-02-28", eligible: false, age: 69),
         AgeCase(birth: "1956-02-29", day: "2024-02-28", eligible: true, age: 67),
         AgeCase(birth: "1956-02-29", day: "2024-02-29", eligible: true, age: 68),
+        AgeCase(birth: "2027-01-01", day: "2026-11-23", eligible: false, age: 0),  // a mistyped year
+        AgeCase(birth: "2030-01-01", day: "2026-11-23", eligible: false, age: -3),
     ])
     func checksTwentyOneToSixtyEightInclusive(_ c: AgeCase) throws {
         let verdict = HolderAge.check(birthDate: try #require(CivilDate(c.birth)), on: try #require(CivilDate(c.day)))
         #expect(verdict.isEligible == c.eligible)
         #expect(verdict.age == c.age)
         #expect((verdict.refusal == nil) == c.eligible)
+        #expect(verdict.refusal?.contains("-") != true, "never a negative age read aloud")
     }
 
     @Test func aBirthDateThatDisagreesWithTheIINIsAWarningOnly() throws {

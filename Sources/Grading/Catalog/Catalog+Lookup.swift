@@ -60,7 +60,7 @@ extension Catalog {
         guard !query.isEmpty else { return [] }
         let budget = max(2, query.count / 3)
         var best: [Int: Int] = [:]  // model index -> score (lower is better)
-        var scratch = [Int](repeating: 0, count: 2 * (query.count + 1))
+        var scratch = [Int](repeating: 0, count: 3 * (query.count + 1))
         for candidate in suggestionKeys {
             let bytes = candidate.bytes
             let score: Int
@@ -118,14 +118,16 @@ enum CatalogLookup {
         return false
     }
 
-    /// Levenshtein distance between `a` and `b`, or `nil` once it exceeds `limit`; `scratch` holds two rows of
+    /// Edit distance between `a` and `b` counting an adjacent transposition as one edit (optimal string alignment:
+    /// `SM-G937F` is one edit from `SM-G973F`), or `nil` once it exceeds `limit`; `scratch` holds three rows of
     /// `b.count + 1` and is reused between calls.
     static func editDistance(_ a: [UInt8], _ b: [UInt8], limit: Int, scratch: inout [Int]) -> Int? {
         if abs(a.count - b.count) > limit { return nil }
         if a.isEmpty || b.isEmpty { return max(a.count, b.count) <= limit ? max(a.count, b.count) : nil }
         let width = b.count + 1
-        if scratch.count < 2 * width { scratch = [Int](repeating: 0, count: 2 * width) }
+        if scratch.count < 3 * width { scratch = [Int](repeating: 0, count: 3 * width) }
         return scratch.withUnsafeMutableBufferPointer { rows -> Int? in
+            var beforePrevious = 2 * width
             var previous = 0
             var current = width
             for j in 0...b.count { rows[previous + j] = j }
@@ -133,13 +135,16 @@ enum CatalogLookup {
                 rows[current] = i
                 var rowMinimum = i
                 for j in 1...b.count {
-                    let substitution = rows[previous + j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
-                    let value = min(substitution, rows[previous + j] + 1, rows[current + j - 1] + 1)
+                    let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                    var value = min(rows[previous + j - 1] + cost, rows[previous + j] + 1, rows[current + j - 1] + 1)
+                    if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                        value = min(value, rows[beforePrevious + j - 2] + 1)
+                    }
                     rows[current + j] = value
                     rowMinimum = min(rowMinimum, value)
                 }
                 if rowMinimum > limit { return nil }
-                swap(&previous, &current)
+                (beforePrevious, previous, current) = (previous, current, beforePrevious)
             }
             let distance = rows[previous + b.count]
             return distance <= limit ? distance : nil

@@ -25,6 +25,9 @@ public struct Catalog: Sendable {
         try Catalog(data: Data(EmbeddedData.catalogJSON.utf8), source: "embedded catalog.json")
     }
 
+    /// The embedded `data/catalog.json` (without its final line break), as compiled in by `scripts/embed-data`.
+    public static var defaultCatalogJSON: String { EmbeddedData.catalogJSON }
+
     /// The size of the embedded `catalog.json` in bytes.
     public static var defaultCatalogByteCount: Int { EmbeddedData.catalogJSON.utf8.count }
 

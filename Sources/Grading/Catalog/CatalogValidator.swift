@@ -116,8 +116,11 @@ enum CatalogValidator {
             throw fields.fail("family", "is \"\(familyText)\"; it must be one of \(DeviceFamily.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
         let brand = try fields.string("brand")
-        if family.isApple && brand != "Apple" {
-            throw fields.fail("brand", "is \"\(brand)\", but the family \(familyText) is Apple's.")
+        if family.isApple != (brand == "Apple") {
+            throw fields.fail(
+                "brand", family.isApple
+                    ? "is \"\(brand)\", but the family \(familyText) is Apple's."
+                    : "is Apple, but the family \(familyText) is not; use iphone, ipad, watch, airpods or macbook.")
         }
         let name = try fields.string("name")
         let year = try fields.integer("year")

@@ -102,71 +102,64 @@ struct JSONParser {
     }
 
     private mutating func object() throws(JSONSyntaxError) -> JSONValue {
-        try enter()
-        index += 1
         var members: [String: JSONValue] = [:]
-        skipSpace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-            index += 1
-            depth -= 1
-            return .object(members)
-        }
-        while true {
-            skipSpace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
-                throw error("expected a key in double quotes")
+        try container(closing: "}", inside: "an object", element: "a member") { parser throws(JSONSyntaxError) in
+            guard parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "\"") else {
+                throw parser.error("expected a key in double quotes")
             }
-            let keyStart = index
-            let key = try string()
-            skipSpace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after the key \"\(key)\"") }
-            index += 1
-            skipSpace()
-            let member = try value()
+            let keyStart = parser.index
+            let key = try parser.string()
+            parser.skipSpace()
+            guard parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: ":") else {
+                throw parser.error("expected ':' after the key \"\(key)\"")
+            }
+            parser.index += 1
+            parser.skipSpace()
+            let member = try parser.value()
             if members.updateValue(member, forKey: key) != nil {
-                index = keyStart
-                throw error("the key \"\(key)\" appears twice in one object")
+                parser.index = keyStart
+                throw parser.error("the key \"\(key)\" appears twice in one object")
             }
-            skipSpace()
-            guard index < bytes.count else { throw error("the document ends inside an object; a '}' is missing") }
-            if bytes[index] == UInt8(ascii: ",") {
-                index += 1
-                continue
-            }
-            if bytes[index] == UInt8(ascii: "}") {
-                index += 1
-                depth -= 1
-                return .object(members)
-            }
-            throw error("expected ',' or '}' after a member")
         }
+        return .object(members)
     }
 
     private mutating func array() throws(JSONSyntaxError) -> JSONValue {
-        try enter()
-        index += 1
         var elements: [JSONValue] = []
+        try container(closing: "]", inside: "a list", element: "a list element") { parser throws(JSONSyntaxError) in
+            elements.append(try parser.value())
+        }
+        return .array(elements)
+    }
+
+    /// Reads an object's or a list's elements, separated by commas, up to `closing`; `element` reads one.
+    private mutating func container(
+        closing: Unicode.Scalar, inside what: String, element name: String,
+        _ element: (inout JSONParser) throws(JSONSyntaxError) -> Void
+    ) throws(JSONSyntaxError) {
+        try enter()
+        let close = UInt8(ascii: closing)
+        index += 1
         skipSpace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+        if index < bytes.count, bytes[index] == close {
             index += 1
             depth -= 1
-            return .array(elements)
+            return
         }
         while true {
             skipSpace()
-            elements.append(try value())
+            try element(&self)
             skipSpace()
-            guard index < bytes.count else { throw error("the document ends inside a list; a ']' is missing") }
+            guard index < bytes.count else { throw error("the document ends inside \(what); a '\(closing)' is missing") }
             if bytes[index] == UInt8(ascii: ",") {
                 index += 1
-                continue
-            }
-            if bytes[index] == UInt8(ascii: "]") {
+            } else if bytes[index] == close {
                 index += 1
                 depth -= 1
-                return .array(elements)
+                return
+            } else {
+                throw error("expected ',' or '\(closing)' after \(name)")
             }
-            throw error("expected ',' or ']' after a list element")
         }
     }
 

@@ -65,7 +65,15 @@ public struct CivilDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
         let newYear = index / 12
         let newMonth = index % 12 + 1
         let newDay = min(day, CivilDate.daysIn(month: newMonth, year: newYear))
-        return CivilDate(year: newYear, month: newMonth, day: newDay)!
+        return CivilDate(uncheckedYear: newYear, month: newMonth, day: newDay)
+    }
+
+    /// A day already known to exist in its month (arithmetic results may leave the 1–9999 range `init?` accepts,
+    /// which must not crash on a far-future date read from a damaged record).
+    private init(uncheckedYear year: Int, month: Int, day: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
     }
 
     /// The same day `years` years later, 29 February becoming 28 February in a common year.

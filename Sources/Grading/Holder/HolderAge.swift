@@ -24,6 +24,8 @@ public enum HolderAge {
         public var refusal: String? {
             switch self {
             case .eligible: return nil
+            case .tooYoung(let age) where age < 0:
+                return "The birth date is after the day of the sale: check the date typed from the identity document."
             case .tooYoung(let age):
                 return "The holder is \(age) years old, and the program is open from \(HolderAge.minimum): the certificate cannot be issued in this name."
             case .tooOld(let age):

@@ -35,6 +35,11 @@ public enum Eligibility: Sendable, Hashable {
             let accepted = refusal.unlessSetting.map { ruleSet.settings.contains($0) } ?? false
             if !accepted { refusals.append(Refusal(code: "model_refused", reason: refusal.reason)) }
         }
+        if model.refusal == nil, let oldest = ruleSet.minimumYear[model.family], model.year < oldest {
+            refusals.append(Refusal(
+                code: "model_too_old",
+                reason: "The program takes \(model.family.label) models from \(oldest) on; the \(model.displayName) is from \(model.year)."))
+        }
         if ruleSet.acceptedBrand(model.brand) == nil {
             refusals.append(Refusal(
                 code: "brand_not_accepted",

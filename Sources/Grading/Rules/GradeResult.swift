@@ -23,6 +23,15 @@ public struct CheckOutcome: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey { case id, status, answeredBy = "answered_by", detail }
+
+    /// Writes `null` for a missing answer or detail rather than leaving the key out.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(status, forKey: .status)
+        try c.encode(answeredBy, forKey: .answeredBy)
+        try c.encode(detail, forKey: .detail)
+    }
 }
 
 /// The grade of one device under a rule set: blockers (no offer) or the two axes and the price factor, with the

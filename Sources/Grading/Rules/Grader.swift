@@ -80,7 +80,8 @@ public enum Grader {
         return GradeResult(
             ruleSetID: ruleSet.id, family: family, blockers: blockers, pending: pending, functional: functional,
             cosmetic: cosmetic, factorPercent: factor, batteryHealthPercent: battery,
-            hasBox: answers[.boxPresent] == .pass, hasCharger: answers[.chargerPresent] == .pass,
+            hasBox: answers[.boxPresent] == .pass && Checklist.definition(.boxPresent).applies(to: family),
+            hasCharger: answers[.chargerPresent] == .pass && Checklist.definition(.chargerPresent).applies(to: family),
             steps: steps, checks: outcomes)
     }
 

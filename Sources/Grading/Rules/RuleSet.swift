@@ -21,6 +21,10 @@ public struct RuleSet: Sendable, Hashable, Codable {
     public let acceptedBrands: [String]
     /// Sub-brands and spellings that stand for an accepted brand (`Redmi` → `Xiaomi`).
     public let brandAliases: [String: String]
+    /// The oldest model year taken per family, where the operator's rules say it by year ("iPhone 6 and later",
+    /// "MacBook 2013 and later"): a safety net under the catalog's own refusals, so an operator's catalog that lists
+    /// an older model without a refusal still cannot price it.
+    public let minimumYear: [DeviceFamily: Int]
     /// Named settings switched on (`accept_iphone_se_3rd_generation`).
     public let settings: Set<String>
 
@@ -55,6 +59,7 @@ public struct RuleSet: Sendable, Hashable, Codable {
         roundingStep: 500,
         acceptedBrands: ["Apple", "Samsung", "Xiaomi", "Oppo", "Realme", "Vivo", "Huawei", "Honor"],
         brandAliases: ["Redmi": "Xiaomi", "POCO": "Xiaomi", "Galaxy": "Samsung", "OPPO": "Oppo"],
+        minimumYear: [.iPhone: 2014, .macBook: 2013],
         settings: []
     )
 
@@ -81,13 +86,13 @@ public struct RuleSet: Sendable, Hashable, Codable {
         return RuleSet(
             id: newID, factorPercent: factorPercent, batteryTiers: batteryTiers, boxBonusPercent: boxBonusPercent,
             chargerBonusPercent: chargerBonusPercent, roundingStep: roundingStep, acceptedBrands: acceptedBrands,
-            brandAliases: brandAliases, settings: all)
+            brandAliases: brandAliases, minimumYear: minimumYear, settings: all)
     }
 
     public init(
         id: String, factorPercent: [FunctionalGrade: [CosmeticGrade: Int]], batteryTiers: [BatteryTier],
         boxBonusPercent: Int, chargerBonusPercent: Int, roundingStep: Int, acceptedBrands: [String],
-        brandAliases: [String: String], settings: Set<String>
+        brandAliases: [String: String], minimumYear: [DeviceFamily: Int] = [:], settings: Set<String>
     ) {
         self.id = id
         self.factorPercent = factorPercent
@@ -97,6 +102,7 @@ public struct RuleSet: Sendable, Hashable, Codable {
         self.roundingStep = roundingStep
         self.acceptedBrands = acceptedBrands
         self.brandAliases = brandAliases
+        self.minimumYear = minimumYear
         self.settings = settings
     }
 
@@ -120,7 +126,7 @@ public struct RuleSet: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey {
         case id, factorPercent = "factor_percent", batteryTiers = "battery_tiers", boxBonusPercent = "box_bonus_percent"
         case chargerBonusPercent = "charger_bonus_percent", roundingStep = "rounding_step"
-        case acceptedBrands = "accepted_brands", brandAliases = "brand_aliases", settings
+        case acceptedBrands = "accepted_brands", brandAliases = "brand_aliases", minimumYear = "minimum_year", settings
     }
 
     public init(from decoder: any Decoder) throws {
@@ -147,6 +153,8 @@ public struct RuleSet: Sendable, Hashable, Codable {
         try container.encode(roundingStep, forKey: .roundingStep)
         try container.encode(acceptedBrands, forKey: .acceptedBrands)
         try container.encode(brandAliases, forKey: .brandAliases)
+        try container.encode(
+            Dictionary(uniqueKeysWithValues: minimumYear.map { ($0.key.rawValue, $0.value) }), forKey: .minimumYear)
         try container.encode(settings.sorted(), forKey: .settings)
     }
 }

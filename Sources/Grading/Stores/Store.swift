@@ -29,6 +29,9 @@ public struct StoreList: Sendable, Hashable {
     public let source: String
     private let byID: [String: Int]
 
+    /// The embedded `data/stores.csv` (without its final line break), as compiled in by `scripts/embed-data`.
+    public static var defaultCSV: String { EmbeddedData.storesCSV }
+
     /// The list compiled into the program from `data/stores.csv`.
     public static func loadDefault() throws -> StoreList {
         try StoreList(csv: EmbeddedData.storesCSV, source: "embedded stores.csv")

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 import ArgumentParser
+import Diagnostics
+import Foundation
+import Grading
 
+/// `intake-agent inspect`: one device's facts, in the JSON contract of design.md or as a readable list.
+/// Each platform adds its path in a file of its own (`Inspect+iOS.swift`); this file picks the device and prints.
 struct Inspect: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
@@ -9,9 +14,91 @@ struct Inspect: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
+    @Option(help: "The iPhone or iPad to read, by UDID (with or without its dash).")
+    var udid: String?
+
+    @Option(help: "The device to read, by USB serial, Apple serial number, UDID or Android serial.")
+    var serial: String?
+
+    @Option(help: "Seconds to keep asking an iPhone's owner to tap Trust before reporting the pairing state.")
+    var trustWait: Int = 0
+
+    @Flag(help: "Print the facts as one JSON object.")
+    var json = false
+
+    func validate() throws {
+        if udid != nil && serial != nil { throw ValidationError("Give --udid or --serial, not both.") }
+        if trustWait < 0 { throw ValidationError("--trust-wait takes a number of seconds, 0 or more.") }
+    }
+
     func run() async throws {
         try await reportingFailures {
-            throw Failure("`inspect` is not built yet in this version.")
+            let logger = global.makeLogger()
+            guard var inspection = try await inspectIOS(logger: logger) else {
+                if let udid { throw Failure("No iPhone or iPad with UDID \(udid) is connected: check the cable, or list the devices with `intake-agent devices`.") }
+                if let serial { throw Failure("No connected device has the serial \(serial): check it, or list the devices with `intake-agent devices`.") }
+                throw Failure("No phone is connected: plug one in (unlocked), or list the devices with `intake-agent devices`.")
+            }
+            inspection.report = Self.namingModel(inspection.report)
+            if json {
+                try Output.json(inspection.report)
+            } else {
+                Self.printReadable(inspection.report)
+            }
+            if let problem = inspection.problem { throw Failure(problem) }
         }
+    }
+
+    /// What one platform path read: the report, and the one sentence to end with when the read is incomplete.
+    struct Inspection {
+        var report: DeviceReport
+        var problem: String?
+    }
+
+    /// Fills `model.name` from the price catalog (the only place that maps device facts onto Grading's data).
+    static func namingModel(_ report: DeviceReport) -> DeviceReport {
+        guard let identifier = report.model.identifier, let catalog = try? Catalog.loadDefault(),
+            let model = catalog.lookup(identifier).model
+        else { return report }
+        var named = report
+        named.model.name = model.name
+        named.model.brand = model.brand
+        return named
+    }
+
+    static func printReadable(_ report: DeviceReport) {
+        func text(_ value: String?) -> String { value ?? "unknown" }
+        func yesNo(_ value: Bool?, _ yes: String, _ no: String) -> String { value.map { $0 ? yes : no } ?? "unknown" }
+        let name = [report.model.name, report.model.identifier.map { report.model.name == nil ? $0 : "(\($0))" }]
+            .compactMap { $0 }.joined(separator: " ")
+        let os = report.osVersion.map { (report.platform == "ios" ? "iOS " : "Android ") + $0 }
+        Output.line([report.model.brand, name.isEmpty ? "Unknown model" : name].compactMap { $0 }.joined(separator: " ")
+            + (os.map { ", " + $0 } ?? ""))
+        var rows: [(String, String)] = [
+            ("Serial", text(report.serial)),
+            ("IMEI", report.imei.map { $0.isEmpty ? "none" : $0.joined(separator: ", ") } ?? "unknown"),
+            ("Storage", report.storageGB.map { "\($0) GB" } ?? "unknown"),
+            ("Pairing", report.pairing.replacingOccurrences(of: "_", with: " ")),
+            ("Activation", text(report.locks.activationState)),
+            ("Find My", yesNo(report.locks.findMy, "reported on: confirm on the phone", "reported off: confirm on the phone")),
+            ("Passcode", yesNo(report.locks.passcodeSet, "set", "not set")),
+            ("Accounts", report.locks.accounts.map { $0.isEmpty ? "none" : $0.joined(separator: ", ") } ?? "not readable"),
+            ("MDM", yesNo(report.locks.mdm, "enrolled" + (report.details?["mdm_organization"].map { " (\($0))" } ?? ""), "none")),
+        ]
+        if let battery = report.battery {
+            var parts = [battery.healthPercent.map { "\($0) % health" } ?? "health unknown"]
+            if let cycles = battery.cycleCount { parts.append("\(cycles) cycles") }
+            let capacity = zip([battery.fullChargeCapacityMAh].compactMap { $0 }, [battery.designCapacityMAh].compactMap { $0 })
+                .map { " (\($0) of \($1) mAh)" }.first ?? ""
+            rows.append(("Battery", parts.joined(separator: ", ") + capacity))
+        } else {
+            rows.append(("Battery", "unknown"))
+        }
+        let extras = [("udid", "UDID"), ("sim_status", "SIM status"), ("device_color", "Colour"), ("enclosure_color", "Enclosure colour")]
+        for (key, label) in extras {
+            if let value = report.details?[key] { rows.append((label, value)) }
+        }
+        for (label, value) in rows { Output.line("  " + label.padding(toLength: 16, withPad: " ", startingAt: 0) + value) }
+        if let advice = report.advice { Output.line("  " + advice) }
     }
 }

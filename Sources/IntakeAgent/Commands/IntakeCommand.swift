@@ -1,17 +1,121 @@
 // SPDX-License-Identifier: Apache-2.0
 import ArgumentParser
+import Foundation
+import Grading
+import Intake
+import IntakeStore
+import Printing
 
 struct IntakeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "intake",
-        abstract: "Runs one intake session in a terminal or from an answers file."
+        abstract: "Runs one intake session in a terminal or from an answers file.",
+        discussion: """
+            With --answers FILE the session runs without questions (the file's format is in README). Without it, \
+            and with a terminal on stdin, the consultant answers the checklist, the offer and the holder's details \
+            at prompts. Exit status 0 means a certificate was issued (or the customer declined the offer); 1 means \
+            the device or holder was refused, or the session stopped with something missing.
+            """
     )
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var station: StationOptions
+    @OptionGroup var device: DeviceSelection
+
+    @Option(help: "The consultant's answers as JSON (checklist, kit, offer decision, holder); see README.")
+    var answers: String?
+
+    @Option(help: "The store id (data/stores.csv); defaults to store_id in the configuration.")
+    var store: String?
+
+    @Flag(help: "A device with no data link (AirPods, Watch, MacBook): the model and serial come from the answers.")
+    var manual = false
+
+    @Option(help: "Also print the slip to this printer device or file once the certificate is issued.")
+    var printTo: String?
+
+    @Option(help: "Paper width in characters for the slip: 48 (80 mm) or 32 (58 mm).")
+    var width: Int = 48
+
+    @Flag(help: "Print the session's outcome as one JSON object.")
+    var json = false
+
+    @Flag(help: "List the checklist's checks (ids for the answers file, labels, who answers, effect) and exit.")
+    var listChecks = false
 
     func run() async throws {
-        try await reportingFailures {
-            throw Failure("`intake` is not built yet in this version.")
+        try await reportingFailures { try await execute() }
+    }
+
+    private func execute() async throws {
+        if listChecks {
+            if json { try Output.json(Checklist.definitions) } else {
+                for check in Checklist.definitions {
+                    Output.line(check.id.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0)
+                        + check.source.rawValue.padding(toLength: 27, withPad: " ", startingAt: 0)
+                        + check.effect.description.padding(toLength: 20, withPad: " ", startingAt: 0)
+                        + "\(check.label.en) / \(check.label.ru)")
+                }
+            }
+            return
         }
+        do {
+            var initial = IntakeAnswers()
+            if let answers {
+                do throws(IntakeAnswers.Invalid) { initial = try IntakeAnswers.load(path: answers) } catch { throw Failure(error.description) }
+            }
+            let opened = try StationContext.open(global: global, station: station, store: store ?? initial.store)
+            let source: IntakeSession.Source
+            if manual || (device.isEmpty && initial.device?.model != nil) {
+                source = .manual
+            } else {
+                source = .device(try await device.reader(logger: global.makeLogger()))
+            }
+            let session = IntakeSession(source: source, context: opened.context)
+            let interactive = answers == nil && isatty(STDIN_FILENO) == 1
+            let showProgress = !json
+            var ask: (@Sendable (SessionQuestion, IntakeAnswers) async -> IntakeAnswers?)?
+            if interactive {
+                let prompter = ConsultantPrompter()
+                ask = { question, current in await prompter.ask(question, current) }
+            }
+            let observe: (@Sendable (SessionUpdate) -> Void)? = showProgress ? { @Sendable update in ProgressLine.print(update) } : nil
+            let outcome = await session.run(answers: initial, ask: ask, observe: observe)
+
+            var printed = false
+            if let certificate = outcome.certificate, let printTo {
+                guard let paper = PaperWidth(columns: width) else {
+                    throw Failure("The width \(width) is neither 48 (80 mm paper) nor 32 (58 mm paper).")
+                }
+                let slip = try Slip(certificate: certificate, store: opened.context.stores.store(id: certificate.content.storeID), width: paper)
+                do throws(PrintError) {
+                    try PrinterPort(path: printTo).send(try slipBytes(slip, forDevice: printTo))
+                    printed = true
+                } catch {
+                    Output.error("\(error.description) The certificate \(certificate.number) stays issued: print it again with `intake-agent print \(certificate.number) --output \(printTo)`.")
+                }
+                if printed {
+                    _ = try await opened.station.registry.markPrinted(certificate.number, consultant: opened.context.consultant, at: Date())
+                    await session.markPrinted()
+                }
+            }
+
+            if json {
+                try Output.json(IntakeOutcomeJSON(outcome, printed: printed))
+            } else {
+                IntakeSummary.print(outcome, width: PaperWidth(columns: width) ?? .mm80, stores: opened.context.stores)
+            }
+            switch outcome.state {
+            case .certificateIssued, .printed, .offerDeclined: return
+            default:
+                throw Failure(outcome.reasons.first ?? "The session stopped in state \(outcome.state.rawValue).")
+            }
+        }
+    }
+
+    /// Text for files and terminals, ESC/POS for printer devices.
+    private func slipBytes(_ slip: Slip, forDevice path: String) throws(PrintError) -> [UInt8] {
+        guard path.hasPrefix("/dev/") else { return Array(slip.text().utf8) }
+        do { return try slip.escpos() } catch { throw PrintError("The slip could not be encoded for the printer: \(error).") }
     }
 }

@@ -135,6 +135,15 @@ extension EmulatedDevice {
             ]),
         manufacturer: "GenesysLogic", productName: "USB2.0 Hub", stringsInSysfs: true)
 
+    /// A USB keyboard (HID boot interface 03/01/01): neither phone nor printer.
+    static let keyboard = EmulatedDevice(
+        name: "keyboard", vendor: 0x046d, product: 0xc31c,
+        descriptors: D.device(vendor: 0x046d, product: 0xc31c, release: 0x6400, serial: 0)
+            + D.configuration(value: 1, maxPowerMilliamps: 90, [
+                D.interface(0, (0x03, 0x01, 0x01), endpoints: [D.endpoint(0x81, .interrupt, maxPacket: 8, interval: 10)])
+            ]),
+        manufacturer: "Logitech", productName: "USB Keyboard", stringsInSysfs: true, speed: "1.5")
+
     /// The host controller's root hub, `usb1`: every device hangs below it.
     static let rootHub = EmulatedDevice(
         name: "root hub", vendor: 0x1d6b, product: 0x0002, deviceClass: 0x09,

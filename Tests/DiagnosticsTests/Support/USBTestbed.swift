@@ -106,6 +106,9 @@ final class USBTestbed: @unchecked Sendable {
         var env = ProcessInfo.processInfo.environment
         env["LD_PRELOAD"] = "libumockdev-preload.so.0"
         env["UMOCKDEV_DIR"] = root
+        // Keep the child away from any usbmuxd (a real one, or the iOS tests' simulator this process points
+        // USBMUXD_SOCKET_ADDRESS at): these tests are about the USB bus only.
+        env["USBMUXD_SOCKET_ADDRESS"] = "UNIX:" + root + "/no-usbmuxd"
         return env
     }
 
@@ -151,13 +154,17 @@ final class ChildProcess: @unchecked Sendable {
     let process = Process()
     let lines: LineReader
 
-    init(executable: String, arguments: [String], environment: [String: String]) throws {
+    /// Starts `executable`; its standard error goes to the test's, or into the same lines as its output.
+    init(
+        executable: String, arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment,
+        mergingStandardError: Bool = false
+    ) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = environment
         let output = Pipe()
         process.standardOutput = output
-        process.standardError = FileHandle.standardError
+        process.standardError = mergingStandardError ? output : FileHandle.standardError
         try process.run()
         lines = LineReader(output.fileHandleForReading)
     }

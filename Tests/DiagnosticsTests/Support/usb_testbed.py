@@ -16,7 +16,8 @@ Commands arrive on stdin, one JSON object per line; each gets one JSON reply lin
   {"op": "bridge", "id": ..., "out": 3, "in": 133, "tcp": "127.0.0.1:PORT"}
                                         bulk OUT/IN endpoints joined to a TCP peer (the adbd simulator)
   {"op": "quit"}
-Replies carry "t_ns": CLOCK_MONOTONIC right after the uevent went out (the benchmark's start time).
+Replies to "add" carry "t_before_ns" and "t_ns": CLOCK_MONOTONIC before the device's files were written and
+right after its "add" uevent went out; the uevent leaves between the two (the benchmark's start time).
 
 Control transfers: GET_DESCRIPTOR(STRING) is answered from "strings" according to "string_mode": "answer"
 replies, "fail" stalls (-EPIPE), "silent" never completes (the host times out and discards), "hold" keeps
@@ -293,10 +294,11 @@ class Testbed:
         # sysfs text attributes end with a newline, as the kernel writes them.
         lines += ["A: %s=%s\\n" % item for item in attributes.items()]
         lines += ["H: %s=%s" % item for item in cmd.get("binary", {}).items()]
-        self.tb.add_from_string("\n".join(lines) + "\n")  # sends the "add" uevent last
+        t_before = monotonic_ns()
+        self.tb.add_from_string("\n".join(lines) + "\n")  # writes sysfs and /dev, then sends the "add" uevent
         t_ns = monotonic_ns()
         self.devices[cmd["id"]] = (cmd["syspath"], devnode, device)
-        return {"ok": True, "id": cmd["id"], "t_ns": t_ns}
+        return {"ok": True, "id": cmd["id"], "t_before_ns": t_before, "t_ns": t_ns}
 
     def remove(self, cmd):
         syspath, devnode, device = self.devices.pop(cmd["id"])

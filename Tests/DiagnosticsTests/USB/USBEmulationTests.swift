@@ -66,6 +66,7 @@ struct USBEmulationTests {
             (.xiaomiMTP, "1-1.4", .of(.xiaomiMTP, at: "1-1.4", kind: "android-no-debug", brand: "Xiaomi")),
             (.samsungModem, "1-2", .of(.samsungModem, at: "1-2", kind: "samsung-modem", brand: "Samsung", hasModem: true)),
             (.receiptPrinter, "1-3", .of(.receiptPrinter, at: "1-3", kind: "printer", brand: nil)),
+            (.keyboard, "1-4", .of(.keyboard, at: "1-4", kind: "other", brand: nil)),
         ]
         for (index, (device, port, _)) in layout.enumerated() {
             try bed.plug(device, id: "d\(index)", at: port, devnum: 10 + index)
@@ -81,6 +82,7 @@ struct USBEmulationTests {
         }
         let iPhone = devices.first { $0["kind"] as? String == "apple-usbmux" }
         #expect(iPhone?["speed"] as? String == "high")
+        #expect(devices.first { $0["kind"] as? String == "other" }?["speed"] as? String == "low")
         #expect(iPhone?["interfaces"] as? [String] == ["06/01/01", "01/01/00", "01/02/00", "03/00/00", "ff/fe/02", "ff/fd/01"])
     }
 

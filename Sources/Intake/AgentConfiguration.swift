@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: Apache-2.0
+public import Foundation
+
+/// The station's configuration: one JSON file whose every field has a default, so the agent works with no file
+/// at all. Looked up in order: `--config PATH`, `$INTAKE_AGENT_CONFIG`, `/etc/intake-agent/config.json`,
+/// `<data dir>/config.json`.
+///
+/// ```json
+/// {"store_id": "ALA-MEGA2", "consultant": "A. Nurlanova", "printer": "/dev/usb/lp0", "paper_columns": 48,
+///  "catalog_path": "/etc/intake-agent/catalog.json", "accept_se_3rd_generation": false}
+/// ```
+public struct AgentConfiguration: Sendable, Hashable, Codable {
+    /// The store this bench stands in (an id from the store list); `nil` until set.
+    public var storeID: String?
+    /// Who works the bench, recorded in the audit log; `--consultant` overrides it.
+    public var consultant: String?
+    /// A printer device (`/dev/usb/lp0`), `usb` for the first USB receipt printer found, or `nil` for none.
+    public var printer: String?
+    /// 48 for 80 mm paper, 32 for 58 mm.
+    public var paperColumns: Int
+    /// The operator's edited price catalog; `nil` means the catalog built into the program.
+    public var catalogPath: String?
+    /// The operator's page is ambiguous on the iPhone SE 3rd generation; refused unless this is true.
+    public var acceptSE3rdGeneration: Bool
+    /// Where the file was read from, `nil` when defaults are in force.
+    public var source: String?
+
+    public init(
+        storeID: String? = nil, consultant: String? = nil, printer: String? = nil, paperColumns: Int = 48,
+        catalogPath: String? = nil, acceptSE3rdGeneration: Bool = false, source: String? = nil
+    ) {
+        self.storeID = storeID
+        self.consultant = consultant
+        self.printer = printer
+        self.paperColumns = paperColumns
+        self.catalogPath = catalogPath
+        self.acceptSE3rdGeneration = acceptSE3rdGeneration
+        self.source = source
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case storeID = "store_id", consultant, printer, paperColumns = "paper_columns", catalogPath = "catalog_path"
+        case acceptSE3rdGeneration = "accept_se_3rd_generation"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        storeID = try c.decodeIfPresent(String.self, forKey: .storeID)
+        consultant = try c.decodeIfPresent(String.self, forKey: .consultant)
+        printer = try c.decodeIfPresent(String.self, forKey: .printer)
+        paperColumns = try c.decodeIfPresent(Int.self, forKey: .paperColumns) ?? 48
+        catalogPath = try c.decodeIfPresent(String.self, forKey: .catalogPath)
+        acceptSE3rdGeneration = try c.decodeIfPresent(Bool.self, forKey: .acceptSE3rdGeneration) ?? false
+        source = nil
+    }
+
+    public struct Invalid: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Reads the configuration in force. A file that exists but cannot be read or parsed is an error naming the
+    /// file and what is wrong; no file anywhere gives the defaults.
+    public static func load(explicitPath: String?, dataDirectory: URL, environment: [String: String]) throws(Invalid)
+        -> AgentConfiguration
+    {
+        var candidates: [(path: String, mustExist: Bool)] = []
+        if let explicitPath { candidates.append((explicitPath, true)) }
+        if let env = environment["INTAKE_AGENT_CONFIG"], !env.isEmpty { candidates.append((env, true)) }
+        candidates.append(("/etc/intake-agent/config.json", false))
+        candidates.append((dataDirectory.appendingPathComponent("config.json").path, false))
+        for candidate in candidates {
+            guard FileManager.default.fileExists(atPath: candidate.path) else {
+                if candidate.mustExist {
+                    throw Invalid(description: "The configuration file \(candidate.path) does not exist; create it or drop the --config option.")
+                }
+                continue
+            }
+            return try parse(path: candidate.path)
+        }
+        return AgentConfiguration()
+    }
+
+    static func parse(path: String) throws(Invalid) -> AgentConfiguration {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw Invalid(description: "The configuration file \(path) cannot be read (\(error.localizedDescription)); check its permissions.")
+        }
+        do {
+            var config = try JSONDecoder().decode(AgentConfiguration.self, from: data)
+            config.source = path
+            guard config.paperColumns == 48 || config.paperColumns == 32 else {
+                throw Invalid(description: "The configuration file \(path) sets paper_columns to \(config.paperColumns); use 48 (80 mm paper) or 32 (58 mm).")
+            }
+            return config
+        } catch let invalid as Invalid {
+            throw invalid
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw Invalid(description: "The configuration file \(path) has a wrong value for \(field); see README's Configuration section.")
+        } catch {
+            throw Invalid(description: "The configuration file \(path) is not valid JSON; fix it or move it away to use the defaults.")
+        }
+    }
+}
