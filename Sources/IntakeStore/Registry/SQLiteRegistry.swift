@@ -101,7 +101,7 @@ public final class SQLiteRegistry: CertificateRegistry {
                     let number: String = taken["number"]
                     let key: String = taken["device_key"]
                     throw StoreError.refused(
-                        "This device (\(key)) already has certificate \(number): one device gives one certificate.")
+                        "This device (\(key)) already has a certificate (\(number)): one device gives one certificate.")
                 }
                 let scope = CertificateNumber(storeID: terms.storeID, issuedOn: terms.issuedOn, station: station, sequence: 0)
                     .sequenceScope

@@ -61,7 +61,7 @@ struct CertificateCLITests {
 
         let duplicate = try issue()
         #expect(duplicate.status == 1)
-        #expect(duplicate.stderr == "intake-agent: This device (imei:352094117788999) already has certificate \(number) (issued): one device gives one certificate.\n")
+        #expect(duplicate.stderr == "intake-agent: This device (imei:352094117788999) already has a certificate (\(number), issued): one device gives one certificate.\n")
 
         // A printer that is not there: one sentence, and the certificate stays issued and printable.
         let missing = try agent(["print", number, "--format", "escpos", "--output", "/dev/usb/lp-intake-test-missing"])
