@@ -80,7 +80,7 @@ struct Inspect: AsyncParsableCommand {
             ("Storage", report.storageGB.map { "\($0) GB" } ?? "unknown"),
             ("Pairing", report.pairing.replacingOccurrences(of: "_", with: " ")),
             ("Activation", text(report.locks.activationState)),
-            ("Find My", report.details?["find_my"] ?? yesNo(report.locks.findMy, "reported on", "reported off")),
+            ("Find My", yesNo(report.locks.findMy, "reported on: confirm on the phone", "reported off: confirm on the phone")),
             ("Passcode", yesNo(report.locks.passcodeSet, "set", "not set")),
             ("Accounts", report.locks.accounts.map { $0.isEmpty ? "none" : $0.joined(separator: ", ") } ?? "not readable"),
             ("MDM", yesNo(report.locks.mdm, "enrolled" + (report.details?["mdm_organization"].map { " (\($0))" } ?? ""), "none")),
@@ -88,13 +88,15 @@ struct Inspect: AsyncParsableCommand {
         if let battery = report.battery {
             var parts = [battery.healthPercent.map { "\($0) % health" } ?? "health unknown"]
             if let cycles = battery.cycleCount { parts.append("\(cycles) cycles") }
-            if let full = battery.fullChargeCapacityMAh, let design = battery.designCapacityMAh { parts.append("\(full) of \(design) mAh") }
-            rows.append(("Battery", parts.joined(separator: ", ")))
+            let capacity = zip([battery.fullChargeCapacityMAh].compactMap { $0 }, [battery.designCapacityMAh].compactMap { $0 })
+                .map { " (\($0) of \($1) mAh)" }.first ?? ""
+            rows.append(("Battery", parts.joined(separator: ", ") + capacity))
         } else {
             rows.append(("Battery", "unknown"))
         }
-        for key in ["udid", "sim_status", "device_color", "enclosure_color"] {
-            if let value = report.details?[key] { rows.append((key.replacingOccurrences(of: "_", with: " ").capitalized, value)) }
+        let extras = [("udid", "UDID"), ("sim_status", "SIM status"), ("device_color", "Colour"), ("enclosure_color", "Enclosure colour")]
+        for (key, label) in extras {
+            if let value = report.details?[key] { rows.append((label, value)) }
         }
         for (label, value) in rows { Output.line("  " + label.padding(toLength: 16, withPad: " ", startingAt: 0) + value) }
         if let advice = report.advice { Output.line("  " + advice) }

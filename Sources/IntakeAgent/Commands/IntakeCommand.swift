@@ -40,11 +40,25 @@ struct IntakeCommand: AsyncParsableCommand {
     @Flag(help: "Print the session's outcome as one JSON object.")
     var json = false
 
+    @Flag(help: "List the checklist's checks (ids for the answers file, labels, who answers, effect) and exit.")
+    var listChecks = false
+
     func run() async throws {
         try await reportingFailures { try await execute() }
     }
 
     private func execute() async throws {
+        if listChecks {
+            if json { try Output.json(Checklist.definitions) } else {
+                for check in Checklist.definitions {
+                    Output.line(check.id.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0)
+                        + check.source.rawValue.padding(toLength: 27, withPad: " ", startingAt: 0)
+                        + check.effect.description.padding(toLength: 20, withPad: " ", startingAt: 0)
+                        + "\(check.label.en) / \(check.label.ru)")
+                }
+            }
+            return
+        }
         do {
             var initial = IntakeAnswers()
             if let answers {

@@ -83,6 +83,14 @@ struct USBEmulationTests {
         let iPhone = devices.first { $0["kind"] as? String == "apple-usbmux" }
         #expect(iPhone?["speed"] as? String == "high")
         #expect(devices.first { $0["kind"] as? String == "other" }?["speed"] as? String == "low")
+
+        // Without --json: a header and one readable row per device.
+        let table = try bed.runAgent(["devices"])
+        #expect(table.status == 0)
+        let rows = table.output.split(separator: "\n").map(String.init)
+        #expect(rows.count == 1 + layout.count)
+        #expect(rows.first?.hasPrefix("EVENT    PORT") == true)
+        #expect(rows.contains { $0.hasPrefix("present  1-1.2       04e8:6860  android-adb+modem Samsung      SAMSUNG / SAMSUNG_Android / R58M123ABCD") })
         #expect(iPhone?["interfaces"] as? [String] == ["06/01/01", "01/01/00", "01/02/00", "03/00/00", "ff/fe/02", "ff/fd/01"])
     }
 
@@ -112,6 +120,14 @@ struct USBEmulationTests {
         try bed.plug(.hub, id: "hub", at: "1-5", devnum: 40)
         try bed.plug(.xiaomiMTP, id: "after-hub", at: "1-5.2", devnum: 41)
         Self.check(watch.nextObject(), .of(.xiaomiMTP, at: "1-5.2", kind: "android-no-debug", brand: "Xiaomi"), event: "arrived")
+
+        // Without --json, one readable line per event (after the JSON watcher stops: see the eight-phone test).
+        watch.stop()
+        let readable = try bed.startAgent(["devices", "--watch"])
+        #expect(readable.lines.next(timeout: 20)?.hasPrefix("EVENT    PORT") == true)
+        #expect(readable.lines.next(timeout: 20)?.hasPrefix("arrived  1-5.2       2717:ff40  android-no-debug") == true)
+        try bed.unplug("after-hub")
+        #expect(readable.lines.next(timeout: 20)?.hasPrefix("left     1-5.2       2717:ff40  android-no-debug") == true)
     }
 
     @Test func eightPhonesPluggedAtOnceOnAHubAreAllReportedAndAllLeaveWithoutStaleDevices() throws {
