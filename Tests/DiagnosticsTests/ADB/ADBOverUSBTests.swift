@@ -86,13 +86,8 @@ import Testing
             try await Self.twoPhonesChildSide(child.values)
             return
         }
-        let dataDir = try ADBTestSupport.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dataDir) }
-        let key = try ADBKey.loadOrCreate(in: dataDir)
-        let bed = try USBTestbed()
-        defer { bed.close() }
-        try bed.plugRootHub()
-        try await ADBTestSupport.withSimulator(.samsungS10, auth: .trusting([key.publicKeyText]), latency: .milliseconds(30)) { _, samsung in
+        try await withBench(.samsungS10, latency: .milliseconds(30)) { bed, dataDir, _, samsung in
+            let key = try ADBKey.loadOrCreate(in: dataDir)
             try await ADBTestSupport.withSimulator(.xiaomiRedmiNote10, auth: .trusting([key.publicKeyText]), latency: .milliseconds(30)) { _, xiaomi in
                 try bed.plug(.pixel(serial: "USB-A"), id: "a", at: "1-7", devnum: 12)
                 try bed.plug(.pixel(serial: "USB-B"), id: "b", at: "1-8", devnum: 13)
