@@ -65,7 +65,11 @@ public final class ADBKey: @unchecked Sendable {
     /// `user@host`, the comment `adb` puts after the key.
     public static func defaultComment() -> String {
         let user = ProcessInfo.processInfo.environment["USER"] ?? "intake"
-        return "\(user)@\(ProcessInfo.processInfo.hostName)"
+        // gethostname, not ProcessInfo.hostName: that one resolves the name through DNS, which can take seconds.
+        var buffer = [CChar](repeating: 0, count: 256)
+        let host = gethostname(&buffer, buffer.count) == 0
+            ? String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "localhost"
+        return "\(user)@\(host)"
     }
 
     /// Signs a device's `AUTH` token: PKCS#1 v1.5 with the token taken as a SHA-1 digest.

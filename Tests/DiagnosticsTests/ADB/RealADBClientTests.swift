@@ -29,7 +29,7 @@ import Glibc
             "PATH": "/usr/bin:/bin", "ADB_MDNS": "0", "ADB_MDNS_AUTO_CONNECT": "0",
         ]
         func adb(_ args: String...) throws -> (status: Int32, out: String) {
-            return try Self.run(Self.adbPath, ["-P", String(serverPort)] + args, environment: environment, timeout: 20)
+            return try ADBTestSupport.runProcess(Self.adbPath, ["-P", String(serverPort)] + args, environment: environment, timeout: 20)
         }
         try await ADBTestSupport.withSimulator(c.profile, auth: .trusting([], onNewKey: .allowAfter(.zero))) { simulator, port in
             defer { _ = try? adb("kill-server") }
@@ -61,50 +61,5 @@ import Glibc
         let simulator = ADBDeviceSimulator(.init(profile: .samsungS10))
         defer { simulator.stop() }
         return try simulator.listen()
-    }
-
-    /// Runs a program to completion with a timeout, stdout and stderr together.
-    ///
-    /// Output goes through a file, not a pipe: the adb server that `adb connect` forks keeps the descriptors it
-    /// inherited, so a pipe would never reach its end. The child is spawned and reaped with `posix_spawn` and
-    /// `waitpid` directly, so the test never depends on a SIGCHLD monitor to see it exit.
-    static func run(_ path: String, _ args: [String], environment: [String: String], timeout: TimeInterval) throws
-        -> (status: Int32, out: String)
-    {
-        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("adb-out-\(UUID().uuidString)").path
-        defer { unlink(outputPath) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv = ([path] + args).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0)=\($1)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &actions, nil, argv, envp)
-        guard rc == 0 else { throw SpawnError(reason: String(cString: strerror(rc))) }
-        let deadline = Date().addingTimeInterval(timeout)
-        var status: Int32 = 0
-        while waitpid(pid, &status, WNOHANG) == 0 {
-            if Date() > deadline {
-                kill(pid, SIGKILL)
-                waitpid(pid, &status, 0)
-                throw SpawnError(reason: "\(path) \(args.joined(separator: " ")) did not finish within \(Int(timeout)) s")
-            }
-            usleep(10_000)
-        }
-        let exited = (status & 0x7f) == 0
-        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        return (exited ? (status >> 8) & 0xff : -1, output)
-    }
-
-    struct SpawnError: Error, CustomStringConvertible {
-        let reason: String
-        var description: String { "Could not run adb: \(reason)." }
     }
 }
