@@ -34,10 +34,12 @@ struct Devices: AsyncParsableCommand {
                 try await watchEvents(context)
             } else {
                 let devices = try await context.devices().filter { $0.kind != .hub }
+                let ios = await Self.iosDeviceLines(usbSerials: devices.map(\.serial))
                 if json {
-                    try Output.json(DeviceList(devices: devices.map { DeviceLine($0, event: nil) }))
+                    try Output.json(DeviceList(devices: devices.map { DeviceLine($0, event: nil) }, ios: ios))
                 } else {
                     printTable(devices)
+                    Self.printIOS(ios)
                 }
             }
         }
@@ -51,6 +53,8 @@ struct Devices: AsyncParsableCommand {
             throw Failure("USB hotplug is not available (\(error.name)): the agent needs Linux with udev or netlink access.")
         }
         if !json { Output.line(DeviceLine.tableHeader) }
+        let ios = Task { try await watchIOS() }
+        defer { ios.cancel() }
         for await event in watcher {
             var line = DeviceLine(event.device, event: event.name)
             if timestamps { line.monotonicNanoseconds = Self.monotonicNanoseconds() }
@@ -81,6 +85,8 @@ struct Devices: AsyncParsableCommand {
 /// `devices --json`: one object.
 struct DeviceList: Encodable {
     var devices: [DeviceLine]
+    /// Every iPhone and iPad usbmuxd lists (Devices+iOS.swift).
+    var ios: [IOSDeviceLine] = []
 }
 
 /// One device as `devices` prints it; the field names are a contract (design.md). Missing facts are `null`.

@@ -23,18 +23,28 @@ struct Inspect: AsyncParsableCommand {
     @Option(help: "Seconds to keep asking an iPhone's owner to tap Trust before reporting the pairing state.")
     var trustWait: Int = 0
 
+    @Option(name: .customLong("adb-tcp"), help: "The Android phone to read over ADB on TCP (`adb tcpip` mode), as HOST:PORT.")
+    var adbTcp: String?
+
+    @Option(help: "Seconds to wait for an Android phone's owner to tap Allow on the USB debugging prompt.")
+    var allowWait: Int = 30
+
     @Flag(help: "Print the facts as one JSON object.")
     var json = false
 
     func validate() throws {
         if udid != nil && serial != nil { throw ValidationError("Give --udid or --serial, not both.") }
+        if adbTcp != nil && (udid != nil || serial != nil) { throw ValidationError("Give --adb-tcp alone, without --udid or --serial.") }
+        if allowWait < 0 { throw ValidationError("--allow-wait takes a number of seconds, 0 or more.") }
         if trustWait < 0 { throw ValidationError("--trust-wait takes a number of seconds, 0 or more.") }
     }
 
     func run() async throws {
         try await reportingFailures {
             let logger = global.makeLogger()
-            guard var inspection = try await inspectIOS(logger: logger) else {
+            var found: Inspection? = adbTcp == nil ? try await inspectIOS(logger: logger) : nil
+            if found == nil { found = try await inspectAndroid(logger: logger) }
+            guard var inspection = found else {
                 if let udid { throw Failure("No iPhone or iPad with UDID \(udid) is connected: check the cable, or list the devices with `intake-agent devices`.") }
                 if let serial { throw Failure("No connected device has the serial \(serial): check it, or list the devices with `intake-agent devices`.") }
                 throw Failure("No phone is connected: plug one in (unlocked), or list the devices with `intake-agent devices`.")
@@ -80,7 +90,7 @@ struct Inspect: AsyncParsableCommand {
             ("Storage", report.storageGB.map { "\($0) GB" } ?? "unknown"),
             ("Pairing", report.pairing.replacingOccurrences(of: "_", with: " ")),
             ("Activation", text(report.locks.activationState)),
-            ("Find My", report.details?["find_my"] ?? yesNo(report.locks.findMy, "reported on", "reported off")),
+            ("Find My", yesNo(report.locks.findMy, "reported on: confirm on the phone", "reported off: confirm on the phone")),
             ("Passcode", yesNo(report.locks.passcodeSet, "set", "not set")),
             ("Accounts", report.locks.accounts.map { $0.isEmpty ? "none" : $0.joined(separator: ", ") } ?? "not readable"),
             ("MDM", yesNo(report.locks.mdm, "enrolled" + (report.details?["mdm_organization"].map { " (\($0))" } ?? ""), "none")),
@@ -88,13 +98,15 @@ struct Inspect: AsyncParsableCommand {
         if let battery = report.battery {
             var parts = [battery.healthPercent.map { "\($0) % health" } ?? "health unknown"]
             if let cycles = battery.cycleCount { parts.append("\(cycles) cycles") }
-            if let full = battery.fullChargeCapacityMAh, let design = battery.designCapacityMAh { parts.append("\(full) of \(design) mAh") }
-            rows.append(("Battery", parts.joined(separator: ", ")))
+            let capacity = zip([battery.fullChargeCapacityMAh].compactMap { $0 }, [battery.designCapacityMAh].compactMap { $0 })
+                .map { " (\($0) of \($1) mAh)" }.first ?? ""
+            rows.append(("Battery", parts.joined(separator: ", ") + capacity))
         } else {
             rows.append(("Battery", "unknown"))
         }
-        for key in ["udid", "sim_status", "device_color", "enclosure_color"] {
-            if let value = report.details?[key] { rows.append((key.replacingOccurrences(of: "_", with: " ").capitalized, value)) }
+        let extras = [("udid", "UDID"), ("sim_status", "SIM status"), ("device_color", "Colour"), ("enclosure_color", "Enclosure colour")]
+        for (key, label) in extras {
+            if let value = report.details?[key] { rows.append((label, value)) }
         }
         for (label, value) in rows { Output.line("  " + label.padding(toLength: 16, withPad: " ", startingAt: 0) + value) }
         if let advice = report.advice { Output.line("  " + advice) }

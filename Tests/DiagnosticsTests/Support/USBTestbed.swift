@@ -106,6 +106,9 @@ final class USBTestbed: @unchecked Sendable {
         var env = ProcessInfo.processInfo.environment
         env["LD_PRELOAD"] = "libumockdev-preload.so.0"
         env["UMOCKDEV_DIR"] = root
+        // Keep the child away from any usbmuxd (a real one, or the iOS tests' simulator this process points
+        // USBMUXD_SOCKET_ADDRESS at): these tests are about the USB bus only.
+        env["USBMUXD_SOCKET_ADDRESS"] = "UNIX:" + root + "/no-usbmuxd"
         return env
     }
 

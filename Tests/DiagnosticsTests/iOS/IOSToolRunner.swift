@@ -12,10 +12,11 @@ struct IOSToolResult: Sendable {
 }
 
 enum IOSToolRunner {
-    /// Runs `/usr/bin/<tool>` with `USBMUXD_SOCKET_ADDRESS` pointing at the simulator; the child is waited for.
+    /// Runs `tool` (a name in /usr/bin, or a path) with `USBMUXD_SOCKET_ADDRESS` pointing at the simulator; the
+    /// child is waited for.
     static func run(_ tool: String, _ arguments: [String], socketAddress: String) throws -> IOSToolResult {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/" + tool)
+        process.executableURL = URL(fileURLWithPath: tool.hasPrefix("/") ? tool : "/usr/bin/" + tool)
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["USBMUXD_SOCKET_ADDRESS"] = socketAddress
