@@ -42,7 +42,7 @@ let package = Package(
         .target(
             name: "DeviceSimulators",
             dependencies: [
-                "COpenSSL",
+                "COpenSSL", "Diagnostics",
                 .product(name: "Logging", package: "swift-log"),
             ]),
 

@@ -1,14 +1,16 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
 """`intake-agent bench usb`'s measuring half: runs under umockdev-wrapper, owns the testbed (through
-Tests/DiagnosticsTests/Support/usb_testbed.py) and measures, from each device's "add" (the driver's CLOCK_MONOTONIC
-before the testbed writes the device's files and sends its uevent, so the figures include that write,
-reported as `testbed_add`) to the event a program prints:
+Tests/DiagnosticsTests/Support/usb_testbed.py) and measures, from each device's "add" uevent (the driver's CLOCK_MONOTONIC
+as umockdev's add call returns, just after the uevent left: up to ~0.2 ms late, so the floor's figure can be
+slightly negative) to the event a program prints:
 
   - the agent (`intake-agent devices --watch --json --timestamps`): the classified `arrived` with strings;
   - the floor (bench/usb/hotplug_floor.c): libusb's hotplug callback doing nothing;
+both watching side by side, so `after_floor_*` is the agent's own time per event, exact on one clock,
 
 for one device at a time and for eight plugged at once on a hub, and both programs' CPU use while idle.
+`testbed_add` is the testbed's own time to write a device's sysfs files and send its uevent (not included).
 Prints one JSON object. Usage: bench_usb.py --agent PATH --floor PATH [--rounds N] [--idle-seconds S]
 """
 import argparse
@@ -136,38 +138,72 @@ def summary(samples_ns):
     return {"median_ms": round(statistics.median(ms), 3), "p95_ms": round(p95, 3), "samples": len(ms)}
 
 
-def measure(testbed, program, parse, rounds, next_devnum, check):
-    """Latency samples for single plugs and for eight at once; `check` validates each arrival."""
-    single, eight, eight_all, add_cost = [], [], [], []
+def next_event(program, parse, kind, address):
+    got_kind, got_address, stamp, event = parse(program.next())
+    if (got_kind, got_address) != (kind, address):
+        raise AssertionError("%s: expected %s %d, got %s %d" % (program.process.args[0], kind, address, got_kind, got_address))
+    return stamp, event
+
+
+def measure(testbed, agent, floor, rounds, next_devnum):
+    """Both programs watch the same events. For each arrival: the floor's callback and the agent's classified
+    event, from the uevent (driver's stamp) and the agent's lead over the floor (same event, same clock)."""
+    samples = {"floor_one": [], "agent_one": [], "extra_one": [], "floor_eight": [], "agent_eight": [],
+               "extra_eight": [], "agent_eight_all": [], "floor_eight_all": [], "testbed_add": []}
+
+    def arrival(address, t_uevent, suffix):
+        floor_stamp, _ = next_event(floor, parse_floor, "arrived", address)
+        agent_stamp, event = next_event(agent, parse_agent, "arrived", address)
+        if event["kind"] != "android-adb" or event["serial"] is None:
+            raise AssertionError("agent reported %r" % event)
+        samples["floor_" + suffix].append(floor_stamp - t_uevent)
+        samples["agent_" + suffix].append(agent_stamp - t_uevent)
+        samples["extra_" + suffix].append(agent_stamp - floor_stamp)
+        return floor_stamp, agent_stamp
+
     for _ in range(rounds):
         devnum = next_devnum()
         reply = testbed.run(add_command("one", "1-1", devnum, SAMSUNG, True))
-        t_add = reply["t_before_ns"]
-        add_cost.append(reply["t_ns"] - reply["t_before_ns"])
-        kind, address, stamp, event = parse(program.next())
-        assert kind == "arrived" and address == devnum, (kind, address, devnum)
-        check(event)
-        single.append(stamp - t_add)
+        samples["testbed_add"].append(reply["t_ns"] - reply["t_before_ns"])
+        arrival(devnum, reply["t_ns"], "one")
         testbed.run({"op": "remove", "id": "one"})
-        kind, address, _, _ = parse(program.next())
-        assert kind == "left" and address == devnum
+        next_event(floor, parse_floor, "left", devnum)
+        next_event(agent, parse_agent, "left", devnum)
     for _ in range(rounds):
         commands = [add_command("p%d" % i, "1-2.%d" % (i + 1), next_devnum(), SAMSUNG, True) for i in range(8)]
         results = testbed.run({"op": "batch", "ops": commands})["results"]
-        added = {c["devnum"]: r["t_before_ns"] for c, r in zip(commands, results)}
-        last = 0
-        for _ in range(8):
-            kind, address, stamp, event = parse(program.next())
-            assert kind == "arrived" and address in added, (kind, address)
-            check(event)
-            eight.append(stamp - added[address])
-            last = max(last, stamp)
-        eight_all.append(last - min(added.values()))
+        first = min(r["t_ns"] for r in results)
+        # Arrivals come in uevent order for the floor; the agent may finish them in any order.
+        floor_stamps, agent_stamps = {}, {}
+        for command, result in zip(commands, results):
+            stamp, _ = next_event(floor, parse_floor, "arrived", command["devnum"])
+            floor_stamps[command["devnum"]] = stamp
+            samples["floor_eight"].append(stamp - result["t_ns"])
+        t_of = {c["devnum"]: r["t_ns"] for c, r in zip(commands, results)}
+        for _ in commands:
+            kind, address, stamp, event = parse_agent(agent.next())
+            if kind != "arrived" or address not in t_of or event["serial"] is None:
+                raise AssertionError("agent reported %r" % event)
+            agent_stamps[address] = stamp
+            samples["agent_eight"].append(stamp - t_of[address])
+            samples["extra_eight"].append(stamp - floor_stamps[address])
+        samples["agent_eight_all"].append(max(agent_stamps.values()) - first)
+        samples["floor_eight_all"].append(max(floor_stamps.values()) - first)
         testbed.run({"op": "batch", "ops": [{"op": "remove", "id": "p%d" % i} for i in range(8)]})
-        for _ in range(8):
-            assert parse(program.next())[0] == "left"
-    return {"one_device": summary(single), "eight_at_once": summary(eight), "eight_all_arrived": summary(eight_all),
-            "testbed_add": summary(add_cost)}
+        for command in commands:
+            next_event(floor, parse_floor, "left", command["devnum"])
+        for _ in commands:
+            assert parse_agent(agent.next())[0] == "left"
+    return {
+        "agent": {"one_device": summary(samples["agent_one"]), "eight_at_once": summary(samples["agent_eight"]),
+                  "eight_all_arrived": summary(samples["agent_eight_all"]),
+                  "after_floor_one": summary(samples["extra_one"]),
+                  "after_floor_eight": summary(samples["extra_eight"]),
+                  "testbed_add": summary(samples["testbed_add"])},
+        "floor": {"one_device": summary(samples["floor_one"]), "eight_at_once": summary(samples["floor_eight"]),
+                  "eight_all_arrived": summary(samples["floor_eight_all"]),
+                  "testbed_add": summary(samples["testbed_add"])},
+    }
 
 
 def idle_cpu(program, seconds):
@@ -194,21 +230,21 @@ def main():
     devnums = itertools.cycle(range(10, 128))
     results = {"rounds": args.rounds}
 
-    def agent_check(event):
-        if event["kind"] != "android-adb" or event["serial"] is None:
-            raise AssertionError("agent reported %r" % event)
-
     floor = Program([args.floor])
     assert floor.next() == "ready"
-    results["floor"] = measure(testbed, floor, parse_floor, args.rounds, lambda: next(devnums), lambda _: None)
-    results["floor"]["idle"] = idle_cpu(floor, min(args.idle_seconds, 5))
-    floor.stop()
-
     agent = Program([args.agent, "devices", "--watch", "--json", "--timestamps"])
-    time.sleep(1.0)  # let it register its callback; an early device would be enumerated anyway
-    results["agent"] = measure(testbed, agent, parse_agent, args.rounds, lambda: next(devnums), agent_check)
-    results["agent"]["idle"] = idle_cpu(agent, args.idle_seconds)
+    time.sleep(1.0)  # let the agent register its callback; an early device would be enumerated anyway
+    results.update(measure(testbed, agent, floor, args.rounds, lambda: next(devnums)))
+    idle = {}
+    threads = [threading.Thread(target=lambda p=p, n=n: idle.__setitem__(n, idle_cpu(p, args.idle_seconds)))
+               for p, n in ((agent, "agent"), (floor, "floor"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    results["agent"]["idle"], results["floor"]["idle"] = idle["agent"], idle["floor"]
     agent.stop()
+    floor.stop()
     print(json.dumps(results), flush=True)
     return 0
 

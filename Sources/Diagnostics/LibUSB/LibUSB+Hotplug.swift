@@ -78,7 +78,7 @@ extension LibUSBContext {
             var infos: [USBDeviceInfo] = []
             for await info in group { infos.append(info) }
             for reference in references { libusb_unref_device(reference.pointer) }
-            return infos.sorted { ($0.bus, $0.portPath) < ($1.bus, $1.portPath) }
+            return infos.sorted { $0.portOrder.lexicographicallyPrecedes($1.portOrder) }
         }
     }
 }

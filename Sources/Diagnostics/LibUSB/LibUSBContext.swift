@@ -9,6 +9,11 @@ import Synchronization
 /// The event thread runs libusb's hotplugtest.c loop: `libusb_handle_events_timeout_completed` with a 50 ms
 /// timeout until `shutdown()` sets the quit flag and calls `libusb_interrupt_event_handler`. Hotplug callbacks
 /// run on that thread; blocking reads (string descriptors, transfers) never do.
+///
+/// Typical use: `let usb = try LibUSBContext(logger: logger)`; `for await event in try usb.watch() { ... }` for
+/// arrivals and departures; `try usb.open(event.device.deviceAddress)` (or `open(portPath:)`) for a
+/// `USBDeviceHandle` that claims an interface and moves bulk data; `usb.shutdown()` when done (the event thread
+/// keeps the context alive until then).
 public final class LibUSBContext: Sendable {
     /// The libusb context; libusb's functions are thread-safe on it.
     nonisolated(unsafe) let raw: OpaquePointer

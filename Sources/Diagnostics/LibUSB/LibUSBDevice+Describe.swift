@@ -12,6 +12,7 @@ enum LibUSBDeviceDescriber {
     static let stringTimeoutMilliseconds: UInt32 = 300
     /// Where the kernel exposes USB devices; the port path names the directory (`1-2.3`).
     static let sysfsDevices = "/sys/bus/usb/devices"
+    static let appleVendorID: UInt16 = 0x05ac
 
     /// The ids and port path of a device, read from libusb's in-memory copy (no I/O: safe in the callback).
     struct Identity: Sendable, Hashable {
@@ -56,7 +57,10 @@ enum LibUSBDeviceDescriber {
         }
 
         let indexes = [descriptor.iManufacturer, descriptor.iProduct, descriptor.iSerialNumber]
-        let (strings, stringWarning) = readStrings(device, portPath: id.portPath, indexes: indexes)
+        // Hubs are never reported, and Apple devices belong to usbmuxd's user (udev's 39-usbmuxd.rules): ask
+        // neither over the wire, sysfs only.
+        let askDevice = id.deviceClass != USBClassifier.hubClass && id.vendorID != appleVendorID
+        let (strings, stringWarning) = readStrings(device, portPath: id.portPath, indexes: indexes, askDevice: askDevice)
         if let stringWarning { warnings.append(stringWarning) }
 
         let info = USBDeviceInfo(
@@ -141,14 +145,14 @@ enum LibUSBDeviceDescriber {
     /// Manufacturer, product and serial: sysfs first (Apple devices belong to usbmuxd's user and cannot be
     /// opened by ours), then control transfers for whatever sysfs did not have.
     private static func readStrings(
-        _ device: OpaquePointer, portPath: String, indexes: [UInt8]
+        _ device: OpaquePointer, portPath: String, indexes: [UInt8], askDevice: Bool
     ) -> ([String?], String?) {
         let names = ["manufacturer", "product", "serial"]
         var strings: [String?] = indexes.indices.map { i in
             indexes[i] == 0 ? nil : readSysfsAttribute(portPath: portPath, name: names[i])
         }
         let missing = indexes.indices.filter { indexes[$0] != 0 && strings[$0] == nil }
-        guard !missing.isEmpty else { return (strings, nil) }
+        guard !missing.isEmpty, askDevice else { return (strings, nil) }
 
         var handle: OpaquePointer?
         let opened = libusb_open(device, &handle)

@@ -100,7 +100,9 @@ public final class USBDeviceHandle: Sendable {
     }
 
     /// Releases every claimed interface and closes the device. Safe to call more than once and after an
-    /// unplug. The corresponding C function is `libusb_close`.
+    /// unplug; call it once the transfers in flight have returned (each ends within its timeout, and at once
+    /// when the device is unplugged), never from another thread to abort one. The corresponding C function is
+    /// `libusb_close`.
     public func close() {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         let interfaces = claimed.withLock { claimed in
@@ -127,7 +129,7 @@ extension LibUSBContext {
     /// Opens the device at a bus and address (as the watcher reported it). The corresponding C function is
     /// `libusb_open`.
     public func open(_ address: USBDeviceAddress) throws(LibUSBError) -> USBDeviceHandle {
-        try open { LibUSBDeviceDescriber.identity(of: $0).bus == address.bus && libusb_get_device_address($0) == address.address }
+        try open { libusb_get_bus_number($0) == address.bus && libusb_get_device_address($0) == address.address }
     }
 
     /// Opens the device at a port path such as `1-2.3`. The corresponding C function is `libusb_open`.

@@ -7,7 +7,8 @@ public enum USBClassifier {
     /// Android's ADB interface: vendor-specific, subclass 42, protocol 01 (AOSP `adb.h`).
     public static let adb: (UInt8, UInt8, UInt8) = (0xff, 0x42, 0x01)
 
-    static let hubClass: UInt8 = 0x09
+    /// The hub class, for the device and for its interface.
+    public static let hubClass: UInt8 = 0x09
     static let printerClass: UInt8 = 0x07
     static let stillImageClass: UInt8 = 0x06
     static let commClass: UInt8 = 0x02

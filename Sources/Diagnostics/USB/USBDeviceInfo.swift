@@ -129,6 +129,12 @@ public struct USBDeviceInfo: Hashable, Sendable {
 
     public var deviceAddress: USBDeviceAddress { USBDeviceAddress(bus: bus, address: address) }
 
+    /// Bus then port numbers, so `1-2` sorts before `1-10` and a hub before what hangs on it.
+    var portOrder: [Int] {
+        [Int(bus)] + (portPath.split(separator: "-", maxSplits: 1).dropFirst().first ?? "")
+            .split(separator: ".").compactMap { Int($0) }
+    }
+
     /// `vendorID` as 4 lowercase hex digits, such as `04e8`.
     public var vendorIDHex: String { Self.hex4(vendorID) }
     /// `productID` as 4 lowercase hex digits, such as `6860`.

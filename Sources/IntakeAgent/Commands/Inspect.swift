@@ -23,18 +23,28 @@ struct Inspect: AsyncParsableCommand {
     @Option(help: "Seconds to keep asking an iPhone's owner to tap Trust before reporting the pairing state.")
     var trustWait: Int = 0
 
+    @Option(name: .customLong("adb-tcp"), help: "The Android phone to read over ADB on TCP (`adb tcpip` mode), as HOST:PORT.")
+    var adbTcp: String?
+
+    @Option(help: "Seconds to wait for an Android phone's owner to tap Allow on the USB debugging prompt.")
+    var allowWait: Int = 30
+
     @Flag(help: "Print the facts as one JSON object.")
     var json = false
 
     func validate() throws {
         if udid != nil && serial != nil { throw ValidationError("Give --udid or --serial, not both.") }
+        if adbTcp != nil && (udid != nil || serial != nil) { throw ValidationError("Give --adb-tcp alone, without --udid or --serial.") }
+        if allowWait < 0 { throw ValidationError("--allow-wait takes a number of seconds, 0 or more.") }
         if trustWait < 0 { throw ValidationError("--trust-wait takes a number of seconds, 0 or more.") }
     }
 
     func run() async throws {
         try await reportingFailures {
             let logger = global.makeLogger()
-            guard var inspection = try await inspectIOS(logger: logger) else {
+            var found: Inspection? = adbTcp == nil ? try await inspectIOS(logger: logger) : nil
+            if found == nil { found = try await inspectAndroid(logger: logger) }
+            guard var inspection = found else {
                 if let udid { throw Failure("No iPhone or iPad with UDID \(udid) is connected: check the cable, or list the devices with `intake-agent devices`.") }
                 if let serial { throw Failure("No connected device has the serial \(serial): check it, or list the devices with `intake-agent devices`.") }
                 throw Failure("No phone is connected: plug one in (unlocked), or list the devices with `intake-agent devices`.")

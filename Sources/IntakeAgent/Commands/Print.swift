@@ -11,7 +11,11 @@ struct Print: AsyncParsableCommand {
         abstract: "Prints a certificate slip."
     )
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case text, escpos }
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, escpos
+
+        var printerFormat: CertificatePrinter.Format { self == .text ? .text : .escpos }
+    }
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var station: StationOptions
@@ -25,7 +29,7 @@ struct Print: AsyncParsableCommand {
     @Option(help: "Paper width in characters: 48 (80 mm) or 32 (58 mm).")
     var width: Int = 48
 
-    @Option(help: "The printer device (/dev/usb/lp0) or a file; without it the slip goes to stdout and is not counted as printed.")
+    @Option(help: "The printer device (/dev/usb/lp0), auto for the only receipt printer attached, or a file; without it the slip goes to stdout and is not counted as printed.")
     var output: String?
 
     @Option(help: "The printer's code page for escpos: rk1048 (Kazakh, ESC t 53) or cp866 (Russian only, ESC t 17).")
@@ -49,37 +53,32 @@ struct Print: AsyncParsableCommand {
             guard let rendering = QRRendering(rawValue: qr) else {
                 throw Failure("The QR mode \"\(qr)\" is neither native nor raster.")
             }
+            let printer = CertificatePrinter(format: format.printerFormat, width: paper, codePage: page, qr: rendering)
             let registry = try SQLiteRegistry(dataDirectory: global.resolvedDataDir)
-            guard let certificate = try await registry.certificate(number) else { throw StoreError.notFound(number) }
-            guard certificate.status != .voided else {
-                throw Failure("Certificate \(number) is void: it is not printed.")
-            }
-            if output != nil, certificate.printCount > 0, (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-                throw Failure("Certificate \(number) was printed \(certificate.printCount) time(s) already: give --reason for the reprint.")
-            }
-            let store = try? StoreList.loadDefault().store(id: certificate.content.storeID)
-            let slip = try Slip(certificate: certificate, store: store, width: paper)
-            let bytes: [UInt8] = switch format {
-            case .text: Array(slip.text().utf8)
-            case .escpos: try slip.escpos(codePage: page, qr: rendering)
-            }
+            let stores = try? StoreList.loadDefault()
             guard let output else {
+                guard let certificate = try await registry.certificate(number) else { throw StoreError.notFound(number) }
+                guard certificate.status != .voided else { throw Failure("Certificate \(number) is void: it is not printed.") }
+                let bytes = try printer.render(certificate, store: stores?.store(id: certificate.content.storeID))
                 FileHandle.standardOutput.write(Data(bytes))
                 return
             }
-            // A failed write leaves the certificate issued and re-printable: nothing is recorded.
-            do throws(PrintError) {
-                try PrinterPort(path: output).send(bytes)
-            } catch {
-                throw Failure(error.description)
-            }
-            let consultant = station.resolvedConsultant
-            if certificate.printCount == 0 {
-                _ = try await registry.markPrinted(number, consultant: consultant, at: Date())
-            } else {
-                _ = try await registry.recordReprint(number, reason: reason ?? "", consultant: consultant, at: Date())
-            }
-            Output.line("Certificate \(number) printed to \(output).")
+            let path = try output == "auto" ? onlyAttachedPrinter() : output
+            // A PrintError's description is the sentence `reportingFailures` prints.
+            try await printer.print(
+                number, registry: registry, stores: stores, to: PrinterPort(path: path), reason: reason,
+                consultant: station.resolvedConsultant)
+            Output.line("Certificate \(number) printed to \(path).")
         }
+    }
+
+    private func onlyAttachedPrinter() throws -> String {
+        let printers = PrinterPort.attachedPrinters()
+        guard printers.count == 1, let path = printers.first else {
+            throw Failure(printers.isEmpty
+                ? "No receipt printer is attached (nothing in /dev/usb/lp*): plug it in and switch it on, then print again."
+                : "Several receipt printers are attached (\(printers.joined(separator: ", "))): name one with --output.")
+        }
+        return path
     }
 }

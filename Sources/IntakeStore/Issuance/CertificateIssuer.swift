@@ -65,7 +65,12 @@ public struct CertificateIssuer: Sendable {
         case .success(let accepted):
             terms = accepted
         case .failure(let refusal):
-            try await refuse(refusal.description, key: keys.first, consultant: consultant, at: time)
+            // Name the certificate the device already has, so the consultant can look it up.
+            let sentences = refusal.refusals.map { item in
+                guard item.code == "already_certified", let live else { return item.reason }
+                return "This device (\(live.content.deviceKey)) already has a certificate (\(live.number), \(live.status.rawValue)): one device gives one certificate."
+            }
+            try await refuse(sentences.joined(separator: " "), key: keys.first, consultant: consultant, at: time)
         }
         let identifier = request.modelIdentifier ?? request.model.identifiers.first ?? request.model.id
         let fields: [(String, String)] = [

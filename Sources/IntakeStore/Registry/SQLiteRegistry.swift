@@ -101,7 +101,7 @@ public final class SQLiteRegistry: CertificateRegistry {
                     let number: String = taken["number"]
                     let key: String = taken["device_key"]
                     throw StoreError.refused(
-                        "This device (\(key)) already has certificate \(number): one device gives one certificate.")
+                        "This device (\(key)) already has a certificate (\(number)): one device gives one certificate.")
                 }
                 let scope = CertificateNumber(storeID: terms.storeID, issuedOn: terms.issuedOn, station: station, sequence: 0)
                     .sequenceScope
@@ -139,10 +139,15 @@ public final class SQLiteRegistry: CertificateRegistry {
                         time: time), db)
                 return certificate
             }
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+        } catch let error as DatabaseError
+            where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE && (error.message ?? "").contains("device_key")
+        {
             // Another process won the race between the check above and the insert: the index refused the second.
             throw StoreError.refused(
                 "This device (\(terms.deviceKey)) already has a certificate: one device gives one certificate.")
+        } catch let error as DatabaseError {
+            throw StoreError.io(
+                "The certificate could not be stored (\(error.message ?? "\(error.resultCode)")); nothing was issued: try again, and if it repeats, check the data directory's disk.")
         }
     }
 

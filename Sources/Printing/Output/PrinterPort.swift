@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import Foundation
 import Glibc
 
 /// Sends a finished slip to a receipt printer's device node (`/dev/usb/lp0`, from the kernel's usblp driver) or to a
@@ -15,6 +16,15 @@ public struct PrinterPort: Sendable {
     public init(path: String, timeoutSeconds: Int = 10) {
         self.path = path
         self.timeoutSeconds = timeoutSeconds
+    }
+
+    /// The receipt printers the kernel's usblp driver has bound (`/dev/usb/lp0`, ...), in order: a printer of USB
+    /// class 07 that the watcher saw arrive appears here once the driver has it.
+    public static func attachedPrinters(in directory: String = "/dev/usb") -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        return names.filter { $0.hasPrefix("lp") && $0.dropFirst(2).allSatisfy(\.isNumber) && $0.count > 2 }
+            .sorted { (Int($0.dropFirst(2)) ?? 0) < (Int($1.dropFirst(2)) ?? 0) }
+            .map { directory + "/" + $0 }
     }
 
     /// Whether the path names a device (anything under `/dev/`, or an existing character device).

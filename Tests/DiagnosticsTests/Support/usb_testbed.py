@@ -13,8 +13,9 @@ Commands arrive on stdin, one JSON object per line; each gets one JSON reply lin
   {"op": "remove", "id": ...}          "remove" uevent, then the device's sysfs entries go
   {"op": "batch", "ops": [...]}        several commands back to back (eight phones in the same second)
   {"op": "await_request", "id": ...}   returns once the host has asked the device for a string
-  {"op": "bridge", "id": ..., "out": 3, "in": 133, "tcp": "127.0.0.1:PORT"}
-                                        bulk OUT/IN endpoints joined to a TCP peer (the adbd simulator)
+  {"op": "bridge", "id": ..., "out": 3, "in": 133, "tcp": "127.0.0.1:PORT", "framing": "stream" | "adb"}
+                                        bulk OUT/IN endpoints joined to a TCP peer (the adbd simulator);
+                                        "adb" sends each message's header and payload as separate IN transfers
   {"op": "quit"}
 Replies to "add" carry "t_before_ns" and "t_ns": CLOCK_MONOTONIC before the device's files were written and
 right after its "add" uevent went out; the uevent leaves between the two (the benchmark's start time).
@@ -92,13 +93,22 @@ class EndpointHandler:
 
 class TcpBridge(EndpointHandler):
     """Joins a device's bulk OUT and IN endpoints to a TCP peer: what the host writes goes to the socket,
-    what the socket sends becomes the host's reads. Connects an emulated USB phone to the adbd simulator."""
+    what the socket sends becomes the host's reads. Connects an emulated USB phone to the adbd simulator.
 
-    def __init__(self, address):
+    framing "stream": each IN transfer takes whatever has arrived (up to its length).
+    framing "adb": the peer's byte stream is cut into ADB messages and, as adbd does over USB, each message's
+    24-byte header and its payload go as two separate IN transfers (the payload length is the header's
+    little-endian word at offset 12)."""
+
+    ADB_HEADER = 24
+
+    def __init__(self, address, framing="stream"):
         host, port = address.rsplit(":", 1)
         self.sock = socket.create_connection((host, int(port)))
+        self.framing = framing
         self.lock = threading.Lock()
-        self.pending = bytearray()
+        self.pending = bytearray()  # bytes from the peer not yet cut into transfers
+        self.transfers = []  # whole IN transfers ready for the host ("adb" framing)
         self.closed = False
         threading.Thread(target=self._pump, daemon=True).start()
 
@@ -113,12 +123,32 @@ class TcpBridge(EndpointHandler):
                     self.closed = True
                     return
                 self.pending += chunk
+                if self.framing == "adb":
+                    self._cut_adb_messages()
+
+    def _cut_adb_messages(self):
+        while len(self.pending) >= self.ADB_HEADER:
+            length = struct.unpack_from("<I", self.pending, 12)[0]
+            if len(self.pending) < self.ADB_HEADER + length:
+                return
+            self.transfers.append(bytes(self.pending[:self.ADB_HEADER]))
+            if length:
+                self.transfers.append(bytes(self.pending[self.ADB_HEADER:self.ADB_HEADER + length]))
+            del self.pending[:self.ADB_HEADER + length]
 
     def out(self, data):
         self.sock.sendall(data)
 
     def take_in(self, max_length):
         with self.lock:
+            if self.framing == "adb":
+                if not self.transfers:
+                    return None
+                chunk = self.transfers[0][:max_length]
+                self.transfers[0] = self.transfers[0][max_length:]
+                if not self.transfers[0]:
+                    self.transfers.pop(0)
+                return chunk
             if not self.pending:
                 return None
             chunk = bytes(self.pending[:max_length])
@@ -321,7 +351,7 @@ class Testbed:
 
     def bridge(self, cmd):
         _, devnode, device = self.devices[cmd["id"]]
-        bridge = TcpBridge(cmd["tcp"])
+        bridge = TcpBridge(cmd["tcp"], cmd.get("framing", "stream"))
         with self.handlers[devnode].lock:
             device.endpoints[cmd["out"]] = bridge
             device.endpoints[cmd["in"]] = bridge

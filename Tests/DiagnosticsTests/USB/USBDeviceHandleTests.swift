@@ -78,4 +78,49 @@ struct USBDeviceHandleTests {
         handle.close()
         #expect(throws: LibUSBError.noDevice) { try handle.claimInterface(adb.number) }
     }
+
+    // MARK: - ADB framing
+
+    /// An ADB message as adbd sends it: 24-byte little-endian header (command, arg0, arg1, length, byte-sum
+    /// checksum, command XOR ffffffff), then the payload.
+    static func adbMessage(_ command: String, _ payload: [UInt8]) -> [UInt8] {
+        let word = Array(command.utf8).enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
+        let fields: [UInt32] = [word, 1, 2, UInt32(payload.count), payload.reduce(0) { $0 &+ UInt32($1) }, ~word]
+        return fields.flatMap { value in (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } } + payload
+    }
+
+    static let adbName = "adbFramingSendsHeaderAndPayloadAsSeparateTransfers"
+
+    /// With `framing: adb` the bridge hands the host each message's header and payload as two IN transfers,
+    /// as adbd does over USB, even when the host asks for more.
+    @Test func adbFramingSendsHeaderAndPayloadAsSeparateTransfers() async throws {
+        if let child = TestbedChild.current {
+            let context = try LibUSBContext()
+            defer { context.shutdown() }
+            let handle = try context.open(portPath: try #require(child.values["PORT"]))
+            try handle.claimInterface(3)
+            try handle.bulkWrite(endpoint: 0x03, Self.adbMessage("CNXN", Array("host::\u{0}".utf8)), timeout: .seconds(2))
+            let first = try handle.bulkRead(endpoint: 0x85, maxLength: 4096, timeout: .seconds(5))
+            let second = try handle.bulkRead(endpoint: 0x85, maxLength: 4096, timeout: .seconds(5))
+            let expected = Self.adbMessage("CNXN", Array("device::ro.product.model=SM-G973F;\u{0}".utf8))
+            #expect(first == Array(expected.prefix(24)))
+            #expect(second == Array(expected.dropFirst(24)))
+            TestbedChild.say("framed")
+            handle.close()
+            return
+        }
+        let bed = try USBTestbed()
+        defer { bed.close() }
+        try bed.plugRootHub()
+        try bed.plug(.samsung, id: "phone", at: "1-3", devnum: 7)
+        let peer = try LoopbackPeer { _ in Self.adbMessage("CNXN", Array("device::ro.product.model=SM-G973F;\u{0}".utf8)) }
+        try bed.send([
+            "op": "bridge", "id": "phone", "out": 0x03, "in": 0x85, "tcp": "127.0.0.1:\(peer.port)", "framing": "adb",
+        ])
+        let child = try bed.startTestInside(Self.adbName, values: ["PORT": "1-3"])
+        let output = child.readAll(timeout: 60)
+        #expect(child.waitForExit(timeout: 30) == 0, "\(output)")
+        #expect(output.contains("TESTBED-CHILD: framed"))
+        #expect(peer.bytesReceived == Self.adbMessage("CNXN", Array("host::\u{0}".utf8)))
+    }
 }

@@ -83,6 +83,14 @@ struct USBEmulationTests {
         let iPhone = devices.first { $0["kind"] as? String == "apple-usbmux" }
         #expect(iPhone?["speed"] as? String == "high")
         #expect(devices.first { $0["kind"] as? String == "other" }?["speed"] as? String == "low")
+
+        // Without --json: a header and one readable row per device.
+        let table = try bed.runAgent(["devices"])
+        #expect(table.status == 0)
+        let rows = table.output.split(separator: "\n").map(String.init)
+        #expect(rows.count == 1 + layout.count)
+        #expect(rows.first?.hasPrefix("EVENT    PORT") == true)
+        #expect(rows.contains { $0.hasPrefix("present  1-1.2       04e8:6860  android-adb+modem Samsung      SAMSUNG / SAMSUNG_Android / R58M123ABCD") })
         #expect(iPhone?["interfaces"] as? [String] == ["06/01/01", "01/01/00", "01/02/00", "03/00/00", "ff/fe/02", "ff/fd/01"])
     }
 
@@ -112,6 +120,14 @@ struct USBEmulationTests {
         try bed.plug(.hub, id: "hub", at: "1-5", devnum: 40)
         try bed.plug(.xiaomiMTP, id: "after-hub", at: "1-5.2", devnum: 41)
         Self.check(watch.nextObject(), .of(.xiaomiMTP, at: "1-5.2", kind: "android-no-debug", brand: "Xiaomi"), event: "arrived")
+
+        // Without --json, one readable line per event (after the JSON watcher stops: see the eight-phone test).
+        watch.stop()
+        let readable = try bed.startAgent(["devices", "--watch"])
+        #expect(readable.lines.next(timeout: 20)?.hasPrefix("EVENT    PORT") == true)
+        #expect(readable.lines.next(timeout: 20)?.hasPrefix("arrived  1-5.2       2717:ff40  android-no-debug") == true)
+        try bed.unplug("after-hub")
+        #expect(readable.lines.next(timeout: 20)?.hasPrefix("left     1-5.2       2717:ff40  android-no-debug") == true)
     }
 
     @Test func eightPhonesPluggedAtOnceOnAHubAreAllReportedAndAllLeaveWithoutStaleDevices() throws {
@@ -159,48 +175,84 @@ struct USBEmulationTests {
 
     // MARK: - Hostile devices
 
-    @Test func deviceUnpluggedMidReadAndDeviceRefusingStringsDelayNoOne() throws {
+    /// `expected` without the strings: what is reported for a device whose strings could not be read.
+    static func withoutStrings(_ expected: Expected) -> Expected {
+        var expected = expected
+        expected.manufacturer = nil
+        expected.productName = nil
+        expected.serial = nil
+        return expected
+    }
+
+    @Test func devicesThatRefuseOrNeverAnswerStringRequestsDelayNoOne() throws {
+        let bed = try USBTestbed()
+        defer { bed.close() }
+        try bed.plugRootHub()
+        let watch = try bed.startAgent(["devices", "--watch", "--json"])
+        var silent = EmulatedDevice.samsung
+        silent.stringMode = .silent
+        var refusing = EmulatedDevice.samsungNoDebug
+        refusing.stringMode = .fail
+        let healthy = EmulatedDevice.pixel(serial: "HEALTHY1")
+        _ = try bed.batch([
+            silent.addCommand(id: "silent", portPath: "1-1", devnum: 5),
+            refusing.addCommand(id: "refusing", portPath: "1-2", devnum: 6),
+            healthy.addCommand(id: "healthy", portPath: "1-3", devnum: 7),
+        ])
+        // The silent device holds its string request until the agent's timeout: the others come first.
+        var events: [String: [String: Any]] = [:]
+        var order: [String] = []
+        for _ in 0..<3 {
+            guard let event = watch.nextObject(), let port = event["port_path"] as? String else { break }
+            events[port] = event
+            order.append(port)
+        }
+        #expect(order.count == 3 && order.last == "1-1", "arrival order \(order)")
+        Self.check(events["1-3"], .of(healthy, at: "1-3", kind: "android-adb", brand: "Google"), event: "arrived")
+        Self.check(
+            events["1-2"], Self.withoutStrings(.of(refusing, at: "1-2", kind: "android-no-debug", brand: "Samsung", hasModem: true)),
+            event: "arrived")
+        #expect((events["1-2"]?["warnings"] as? [String])?.first?.contains("refused") == true)
+        Self.check(
+            events["1-1"], Self.withoutStrings(.of(silent, at: "1-1", kind: "android-adb", brand: "Samsung", hasModem: true)),
+            event: "arrived")
+        #expect((events["1-1"]?["warnings"] as? [String])?.first?.contains("did not answer in time") == true)
+
+        // All three still leave normally.
+        try bed.unplug("silent")
+        #expect(watch.nextObject()?["port_path"] as? String == "1-1")
+    }
+
+    @Test func deviceUnpluggedWhileItsStringsAreReadIsReportedThenLeaves() throws {
         let bed = try USBTestbed()
         defer { bed.close() }
         try bed.plugRootHub()
         let watch = try bed.startAgent(["devices", "--watch", "--json"])
         var held = EmulatedDevice.samsung
         held.stringMode = .hold
-        var refusing = EmulatedDevice.samsungNoDebug
-        refusing.stringMode = .fail
-        let healthy = EmulatedDevice.pixel(serial: "HEALTHY1")
+        let healthy = EmulatedDevice.pixel(serial: "HEALTHY2")
         _ = try bed.batch([
             held.addCommand(id: "held", portPath: "1-1", devnum: 5),
-            refusing.addCommand(id: "refusing", portPath: "1-2", devnum: 6),
             healthy.addCommand(id: "healthy", portPath: "1-3", devnum: 7),
         ])
-        // The host is now waiting for the held device's strings: the others must arrive meanwhile.
+        // Pulled out the moment the agent asks it for its strings.
         try bed.send(["op": "await_request", "id": "held"])
-        var first: [String: [String: Any]] = [:]
-        for _ in 0..<2 {
-            if let event = watch.nextObject(), let port = event["port_path"] as? String { first[port] = event }
-        }
-        #expect(Set(first.keys) == ["1-2", "1-3"])
-        Self.check(first["1-3"], .of(healthy, at: "1-3", kind: "android-adb", brand: "Google"), event: "arrived")
-        var refusedExpectation = Expected.of(refusing, at: "1-2", kind: "android-no-debug", brand: "Samsung", hasModem: true)
-        refusedExpectation.manufacturer = nil
-        refusedExpectation.productName = nil
-        refusedExpectation.serial = nil
-        Self.check(first["1-2"], refusedExpectation, event: "arrived")
-        #expect((first["1-2"]?["warnings"] as? [String])?.first?.contains("could not be read") == true)
-
-        // Unplugged while its strings are being read: still reported, classified, then gone.
         try bed.unplug("held")
-        var heldExpectation = Expected.of(held, at: "1-1", kind: "android-adb", brand: "Samsung", hasModem: true)
-        heldExpectation.manufacturer = nil
-        heldExpectation.productName = nil
-        heldExpectation.serial = nil
-        let arrived = watch.nextObject()
-        Self.check(arrived, heldExpectation, event: "arrived")
-        #expect((arrived?["warnings"] as? [String])?.isEmpty == false)
-        Self.check(watch.nextObject(), heldExpectation, event: "left")
+        var events: [(String, [String: Any])] = []
+        for _ in 0..<3 {
+            guard let event = watch.nextObject(), let port = event["port_path"] as? String else { break }
+            events.append((port, event))
+        }
+        let heldEvents = events.filter { $0.0 == "1-1" }.map(\.1)
+        #expect(heldEvents.map { $0["event"] as? String } == ["arrived", "left"])
+        let expected = Self.withoutStrings(.of(held, at: "1-1", kind: "android-adb", brand: "Samsung", hasModem: true))
+        Self.check(heldEvents.first, expected, event: "arrived")
+        #expect((heldEvents.first?["warnings"] as? [String])?.first?.contains("unplugged") == true)
+        Self.check(heldEvents.last, expected, event: "left")
+        Self.check(
+            events.first { $0.0 == "1-3" }?.1, .of(healthy, at: "1-3", kind: "android-adb", brand: "Google"), event: "arrived")
 
-        // The watcher is still alive and well.
+        // The watcher carries on.
         try bed.unplug("healthy")
         Self.check(watch.nextObject(), .of(healthy, at: "1-3", kind: "android-adb", brand: "Google"), event: "left")
     }

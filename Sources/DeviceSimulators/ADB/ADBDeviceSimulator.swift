@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: Apache-2.0
+public import Diagnostics
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A simulated adbd: the device side of ADB, over TCP (as `adb tcpip` phones listen) or over any device-side
+/// `ADBTransport` (the emulated USB bulk bridge). It answers `CNXN` and `AUTH` like AOSP adbd (token, signature
+/// check against trusted keys, new key → prompt → accepted after a delay or never), serves `shell,v2`, `shell:`
+/// and `exec:` streams from a device profile with a configurable start-up latency per shell, and can misbehave
+/// on purpose for the tests.
+public final class ADBDeviceSimulator: Sendable {
+    public struct Configuration: Sendable {
+        public var profile: ADBDeviceProfile
+        /// Time each shell or exec stream takes to start, as a real phone's 20–60 ms.
+        public var shellLatency: Duration
+        public var auth: Auth
+        public var misbehavior: Misbehavior
+
+        public init(profile: ADBDeviceProfile, shellLatency: Duration = .zero, auth: Auth = .trusting([]), misbehavior: Misbehavior = .none) {
+            self.profile = profile
+            self.shellLatency = shellLatency
+            self.auth = auth
+            self.misbehavior = misbehavior
+        }
+    }
+
+    /// How the simulated phone treats host keys.
+    public enum Auth: Sendable {
+        /// No authorisation (`ro.adb.secure=0`, or trade-in mode).
+        case disabled
+        /// Keys in the list (public-key lines) are trusted; a new key shows the prompt, answered by `onNewKey`.
+        case trusting([String], onNewKey: Prompt = .never)
+    }
+
+    /// What the consultant does with the "Allow USB debugging?" prompt.
+    public enum Prompt: Sendable, Hashable {
+        case allowAfter(Duration)
+        case never
+    }
+
+    /// Ways to break the protocol, applied to the first stream the host opens (or to streams running a
+    /// matching command).
+    public enum Misbehavior: Sendable, Hashable {
+        case none
+        case malformedHeader
+        case badMagic
+        case wrongChecksum
+        case oversizePayload
+        /// Streams whose command contains this text send their output but never close.
+        case streamNeverCloses(matching: String)
+        /// The phone goes away after half the first answer.
+        case disconnectMidCommand
+    }
+
+    public let configuration: Configuration
+    private let trusted: Mutex<Set<String>>
+    private let sessions = Mutex<[ObjectIdentifier: ADBDeviceSession]>([:])
+    private let listener: Mutex<Int32?> = Mutex(nil)
+    private let boundPort: Mutex<UInt16> = Mutex(0)
+    /// The loopback TCP port, once `listen()` ran.
+    public var port: UInt16 { boundPort.withLock { $0 } }
+
+    public init(_ configuration: Configuration) {
+        self.configuration = configuration
+        if case .trusting(let keys, _) = configuration.auth {
+            trusted = Mutex(Set(keys.map(ADBKeyVerifier.keyID)))
+        } else {
+            trusted = Mutex([])
+        }
+    }
+
+    deinit { stop() }
+
+    /// Starts listening on `127.0.0.1` (port 0: a free one) and returns the port.
+    @discardableResult
+    public func listen(port requested: UInt16 = 0) throws -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw SimulatorError("socket: \(String(cString: strerror(errno)))") }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = requested.bigEndian
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, Glibc.listen(fd, 16) == 0 else {
+            let reason = String(cString: strerror(errno))
+            Glibc.close(fd)
+            throw SimulatorError("bind 127.0.0.1:\(requested): \(reason)")
+        }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        let actual = UInt16(bigEndian: addr.sin_port)
+        boundPort.withLock { $0 = actual }
+        listener.withLock { $0 = fd }
+        let thread = Thread { [self] in acceptLoop(fd) }
+        thread.name = "adbd-sim accept \(actual)"
+        thread.start()
+        return actual
+    }
+
+    /// Serves one host over an already-connected device-side transport (the emulated USB bridge), on a thread
+    /// of its own, until it disconnects.
+    public func serve(_ transport: any ADBTransport) {
+        let session = ADBDeviceSession(simulator: self, transport: transport)
+        sessions.withLock { $0[ObjectIdentifier(session)] = session }
+        let thread = Thread { [self] in
+            session.run()
+            _ = sessions.withLock { $0.removeValue(forKey: ObjectIdentifier(session)) }
+        }
+        thread.name = "adbd-sim \(transport.endpoint)"
+        thread.start()
+    }
+
+    /// Stops listening and drops every connection.
+    public func stop() {
+        // Only shut the listening socket down: the accept thread closes it when `accept` returns. Closing it here
+        // would let the kernel reuse its number for another socket while that thread still accepts on it.
+        if let fd = listener.withLock({ l -> Int32? in defer { l = nil }; return l }) {
+            Glibc.shutdown(fd, Int32(SHUT_RDWR))
+        }
+        for session in sessions.withLock({ Array($0.values) }) { session.transport.close() }
+    }
+
+    /// Whether the phone trusts a key now (after the prompt was accepted, too).
+    public func isTrusted(_ publicKeyText: String) -> Bool {
+        trusted.withLock { $0.contains(ADBKeyVerifier.keyID(publicKeyText)) }
+    }
+
+    private func acceptLoop(_ fd: Int32) {
+        while true {
+            let client = accept(fd, nil, nil)
+            if client < 0 {
+                if errno == EINTR || errno == ECONNABORTED { continue }
+                Glibc.close(fd)
+                return
+            }
+            if listener.withLock({ $0 == nil }) {
+                Glibc.close(client)
+                continue
+            }
+            serve(ADBTCPTransport(acceptedSocket: TCPSocket(fd: client), endpoint: "tcp-client-\(client)"))
+        }
+    }
+
+    // MARK: - Used by sessions
+
+    func trustedKeys() -> Set<String> { trusted.withLock { $0 } }
+
+    func trust(_ publicKeyText: String) {
+        _ = trusted.withLock { $0.insert(ADBKeyVerifier.keyID(publicKeyText)) }
+    }
+
+    public struct SimulatorError: Error, CustomStringConvertible {
+        public let description: String
+        init(_ description: String) { self.description = "The simulated adbd could not start (\(description))." }
+    }
+}

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: Apache-2.0
+import Synchronization
+
+/// ADB over a phone's USB bulk endpoints: the ff/42/01 interface, claimed through libusb.
+///
+/// As AOSP's host transports do (`client/usb_libusb.cpp`), the header and the payload travel as separate bulk
+/// transfers, the header read with exactly 24 bytes, and a payload whose length is a multiple of the endpoint's
+/// packet size is followed by a zero-length packet so the phone sees where it ends.
+public final class ADBUSBTransport: ADBTransport {
+    public let endpoint: String
+    private let handle: USBDeviceHandle
+    private let interfaceNumber: UInt8
+    private let inEndpoint: UInt8
+    private let outEndpoint: UInt8
+    private let packetSize: Int
+    private let closed = Atomic<Bool>(false)
+    /// How long one blocking read waits before it looks whether the transport was closed.
+    private let pollInterval: Duration = .milliseconds(500)
+    private let writeTimeout: Duration
+
+    /// Opens `device` and claims its ADB interface.
+    public init(context: LibUSBContext, device: USBDeviceInfo, writeTimeout: Duration = .seconds(5)) throws(ADBError) {
+        guard let interface = device.adbInterface, let bulkIn = interface.bulkIn, let bulkOut = interface.bulkOut else {
+            throw .transport("the phone at USB \(device.portPath) shows no ADB interface with bulk endpoints")
+        }
+        endpoint = "usb \(device.portPath)"
+        interfaceNumber = interface.number
+        inEndpoint = bulkIn
+        outEndpoint = bulkOut
+        packetSize = Int(interface.endpoints.first { $0.address == bulkOut }?.maxPacketSize ?? 512)
+        self.writeTimeout = writeTimeout
+        do {
+            handle = try context.open(device.deviceAddress)
+            try handle.claimInterface(interface.number)
+        } catch {
+            throw Self.map(error, portPath: device.portPath)
+        }
+    }
+
+    deinit { handle.close() }
+
+    public func write(header: [UInt8], payload: [UInt8]) throws(ADBError) {
+        try send(header)
+        guard !payload.isEmpty else { return }
+        try send(payload)
+        if payload.count % max(packetSize, 1) == 0 { try send([]) }
+    }
+
+    private func send(_ bytes: [UInt8]) throws(ADBError) {
+        if closed.load(ordering: .acquiring) { throw .disconnected }
+        var offset = 0
+        repeat {
+            let chunk = offset == 0 && bytes.count == 0 ? [] : Array(bytes[offset...])
+            do {
+                let n = try handle.bulkWrite(endpoint: outEndpoint, chunk, timeout: writeTimeout)
+                if n == 0 && !chunk.isEmpty { throw ADBError.timedOut(what: "sending to the phone", seconds: 5) }
+                offset += n
+            } catch let error as ADBError {
+                throw error
+            } catch {
+                throw Self.map(error, portPath: endpoint)
+            }
+        } while offset < bytes.count
+    }
+
+    public func readHeader() throws(ADBError) -> [UInt8] {
+        try read(count: ADBPacket.headerSize)
+    }
+
+    public func readPayload(count: Int) throws(ADBError) -> [UInt8] {
+        try read(count: count)
+    }
+
+    private func read(count: Int) throws(ADBError) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(count)
+        while out.count < count {
+            if closed.load(ordering: .acquiring) { throw .disconnected }
+            do {
+                out += try handle.bulkRead(endpoint: inEndpoint, maxLength: count - out.count, timeout: pollInterval)
+            } catch .timeout {
+                continue
+            } catch {
+                throw Self.map(error, portPath: endpoint)
+            }
+        }
+        return out
+    }
+
+    /// Stops reads and writes within half a second; the interface is released and the device closed when the
+    /// last user lets go (closing under a transfer in flight is not safe in libusb).
+    public func close() {
+        closed.store(true, ordering: .releasing)
+    }
+
+    static func map(_ error: any Error, portPath: String) -> ADBError {
+        if let usb = error as? LibUSBError {
+            switch usb {
+            case .noDevice, .io: return .disconnected
+            case .access:
+                return .transport("no permission to open the phone at USB \(portPath); install the udev rules and add this user to the intake group")
+            case .busy:
+                return .transport("another program (an adb server?) holds the phone's ADB interface at USB \(portPath); stop it with `adb kill-server`")
+            default: return .transport(String(describing: usb))
+            }
+        }
+        return .transport(String(describing: error))
+    }
+}
