@@ -94,7 +94,13 @@ struct CatalogValidationTests {
 
     @Test func aMissingFileSaysWhichPath() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("no-such-catalog-\(UUID()).json")
-        #expect { try Catalog(contentsOf: path) } throws: { ($0 as? CatalogError)?.description.contains(path.path) == true }
+        #expect { try Catalog(contentsOf: path) } throws: {
+            ($0 as? CatalogError)?.description == "\(path.path) does not exist; check the path."
+        }
+        let directory = FileManager.default.temporaryDirectory
+        #expect { try StoreList(contentsOf: directory) } throws: {
+            ($0 as? StoreListError)?.description.hasSuffix("is a directory, not a file; give the file's path.") == true
+        }
     }
 
     @Test func anOperatorsFileOnDiskLoads() throws {

@@ -37,7 +37,7 @@ public struct Catalog: Sendable {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw CatalogError(source: url.path, message: "cannot be read; check the path and its permissions.")
+            throw CatalogError(source: url.path, message: FileReadFailure.sentence(for: url))
         }
         try self.init(data: data, source: url.path)
     }

@@ -42,7 +42,7 @@ public struct StoreList: Sendable, Hashable {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw StoreListError(source: url.path, line: nil, message: "cannot be read; check the path and its permissions.")
+            throw StoreListError(source: url.path, line: nil, message: FileReadFailure.sentence(for: url))
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw StoreListError(source: url.path, line: nil, message: "is not UTF-8 text; save it as UTF-8 CSV.")
