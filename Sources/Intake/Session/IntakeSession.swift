@@ -133,6 +133,7 @@ public actor IntakeSession {
         }
 
         // MARK: Appraise, asking for what is missing
+        if machine.state == .cancelled { return await stop(.cancelled, reasons: Self.unpluggedReasons, outcome: &outcome) }
         let store = context.stores.store(id: answers.store ?? context.storeID)
         guard let store else {
             return await stop(.refused, reasons: ["The store \(answers.store ?? context.storeID) is not in the store list: set store_id in the configuration or pass --store."], outcome: &outcome)
@@ -153,6 +154,7 @@ public actor IntakeSession {
             answers = more
             appraisal = appraise(report: report, answers: answers, store: store)
         }
+        if machine.state == .cancelled { return await stop(.cancelled, reasons: Self.unpluggedReasons, outcome: &outcome) }
         guard let quote = appraisal.quote, let grade = appraisal.grade, let model = appraisal.model else {
             return await stop(.refused, reasons: ["No offer could be computed for this device."], outcome: &outcome)
         }
@@ -161,6 +163,7 @@ public actor IntakeSession {
 
         // MARK: Offer
         if answers.acceptOffer == nil, let more = await ask?(.offer(appraisal: appraisal), answers) { answers = more }
+        if machine.state == .cancelled { return await stop(.cancelled, reasons: Self.unpluggedReasons, outcome: &outcome) }
         guard let accepted = answers.acceptOffer else {
             return await stop(.graded, reasons: ["The customer has not yet accepted or declined the offer."], outcome: &outcome)
         }
@@ -179,6 +182,8 @@ public actor IntakeSession {
         guard let holder = answers.holder else {
             return await stop(.offerAccepted, reasons: ["The holder's name, IIN, birth date and document number are needed for the certificate."], outcome: &outcome)
         }
+        // The last moment an unplug can stop the session: after this the certificate exists.
+        if machine.state == .cancelled { return await stop(.cancelled, reasons: Self.unpluggedReasons, outcome: &outcome) }
         let facts = self.facts(report: report, answers: answers)
         let request = IssueRequest(
             amount: quote.amount, issuedOn: context.today(), holderName: holder.name, iin: holder.iin,
@@ -265,7 +270,7 @@ public actor IntakeSession {
 
     private func stop(_ state: SessionState, reasons: [String], outcome: inout IntakeOutcome) async -> IntakeOutcome {
         if state == .refused { move(.refused(reasons: reasons)) }
-        if state == .cancelled { move(.unplugged) }
+        if state == .cancelled, machine.state != .cancelled { move(.unplugged) }
         await emit(state == .refused ? "refused" : "stopped", reasons.joined(separator: " "))
         outcome.state = machine.state
         outcome.reasons = reasons
@@ -284,6 +289,8 @@ public actor IntakeSession {
             event: "session.\(event)", consultant: context.consultant, deviceKey: deviceKey,
             reason: nil, detail: "session \(id) \(deviceLabel): \(message)", time: context.now()))
     }
+
+    static let unpluggedReasons = ["The device was unplugged before its certificate was issued: plug it in again to go on."]
 
     static func summary(_ report: DeviceReport?) -> String {
         guard let report else { return "Read complete." }

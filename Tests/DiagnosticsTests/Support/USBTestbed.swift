@@ -53,6 +53,10 @@ final class USBTestbed: @unchecked Sendable {
         if driver.isRunning {
             try? driverInput.write(contentsOf: Data("{\"op\":\"quit\"}\n".utf8))
             try? driverInput.close()
+            // A driver stuck in the testbed must not hang the suite: give it five seconds, then stop it.
+            let deadline = Date().addingTimeInterval(5)
+            while driver.isRunning && Date() < deadline { usleep(10_000) }
+            if driver.isRunning { driver.terminate() }
             driver.waitUntilExit()
         }
         try? FileManager.default.removeItem(atPath: root)

@@ -8,28 +8,10 @@ import DeviceSimulators
 import Foundation
 
 enum SharedUSBMuxSimulator {
-    /// Started on first use; the environment is set before any libusbmuxd call of the test process.
-    static let shared: USBMuxSimulator = {
-        let simulator: USBMuxSimulator
-        do {
-            simulator = try USBMuxSimulator.start()
-        } catch {
-            fatalError("The usbmuxd simulator could not start: \(error)")
-        }
-        setenv("USBMUXD_SOCKET_ADDRESS", simulator.socketAddress, 1)
-        return simulator
-    }()
+    /// Started on first use; the environment is set before any libusbmuxd call of the test process. It is the
+    /// process-wide one, so IntakeTests' end-to-end sessions share it too.
+    static var shared: USBMuxSimulator { USBMuxSimulator.processShared }
 
     /// `profile` with a UDID and serial number no other test uses, in the profile's UDID format.
-    static func unique(_ profile: SimulatedIOSDevice) -> SimulatedIOSDevice {
-        let hex = UUID().uuidString.replacingOccurrences(of: "-", with: "").uppercased()
-        let udid: String
-        if profile.udid.count == 40 {
-            udid = (hex + hex).prefix(40).lowercased()
-        } else {
-            udid = String(profile.udid.prefix(9)) + String(hex.prefix(16))
-        }
-        let serial = String(hex.suffix(12))
-        return profile.withIdentity(udid: udid, serialNumber: serial)
-    }
+    static func unique(_ profile: SimulatedIOSDevice) -> SimulatedIOSDevice { profile.withFreshIdentity() }
 }
