@@ -4,6 +4,7 @@
 // changes (retried on its own while the device stays plugged in), then every fact through one session.
 
 public import Logging
+import Synchronization
 
 /// How an iOS read behaves.
 public struct IOSReadOptions: Sendable {
@@ -85,22 +86,28 @@ public struct IOSDeviceSession: AsyncSequence, Sendable {
     private func run(_ events: AsyncStream<IOSSessionEvent>.Continuation) async {
         let clock = ContinuousClock()
         let start = clock.now
-        var identitySent = false
+        // The identity goes out from the reading thread the moment it is read, so a consumer can refuse an
+        // ineligible model before pairing; once per session.
+        let identitySent = Mutex(false)
+        let announce: @Sendable (IOSDeviceFacts) -> Void = { facts in
+            guard facts.productType != nil else { return }
+            let first = identitySent.withLock { sent -> Bool in
+                defer { sent = true }
+                return !sent
+            }
+            if first { events.yield(.identity(facts)) }
+        }
         var lastState: IOSPairingState?
         var attempts = 0
         var lastFacts: IOSDeviceFacts?
         while true {
             attempts += 1
-            var result = await attempt()
+            var result = await attempt(announce)
             if attempts > 1, result.failure?.code == .notFound {
                 // Gone while we waited for Trust: report what the earlier attempts learned.
                 result = IOSReadResult(facts: lastFacts ?? result.facts, failure: .unplugged(step: "the pairing"))
             }
             lastFacts = result.facts
-            if !identitySent, result.facts.productType != nil {
-                identitySent = true
-                events.yield(.identity(result.facts))
-            }
             if let state = result.facts.pairing, state != lastState {
                 lastState = state
                 logger.info("iOS pairing state", metadata: ["ios.pairing": "\(state.rawValue)"])
@@ -124,8 +131,8 @@ public struct IOSDeviceSession: AsyncSequence, Sendable {
     }
 
     /// One attempt on its own thread, bounded by the step deadlines.
-    private func attempt() async -> IOSReadResult {
-        let box = IOSFactsBox(udid: udid)
+    private func attempt(_ announce: @escaping @Sendable (IOSDeviceFacts) -> Void) async -> IOSReadResult {
+        let box = IOSFactsBox(udid: udid, onIdentity: announce)
         let udid = self.udid
         let pairingTimeout = options.pairingTimeout
         let outcome = await IOSBlockingThread.run(name: "ios read \(udid)", stepTimeout: options.stepTimeout) {

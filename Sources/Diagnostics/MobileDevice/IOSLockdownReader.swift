@@ -16,7 +16,12 @@ import Glibc
 /// The facts read so far; the awaiting side takes them as they are when a step overruns its deadline.
 final class IOSFactsBox: Sendable {
     private let facts: Mutex<IOSDeviceFacts>
-    init(udid: String) { facts = Mutex(IOSDeviceFacts(udid: udid)) }
+    /// Called on the reading thread as soon as the public identity is read, before pairing.
+    let onIdentity: @Sendable (IOSDeviceFacts) -> Void
+    init(udid: String, onIdentity: @escaping @Sendable (IOSDeviceFacts) -> Void = { _ in }) {
+        facts = Mutex(IOSDeviceFacts(udid: udid))
+        self.onIdentity = onIdentity
+    }
     func update(_ body: (inout IOSDeviceFacts) -> Void) { facts.withLock { body(&$0) } }
     var snapshot: IOSDeviceFacts { facts.withLock { $0 } }
 }
@@ -76,7 +81,9 @@ enum IOSLockdownReader {
         // MARK: Public identity, before pairing
         clock.begin(Step.identity)
         switch getValue(client, domain: nil, key: nil) {
-        case .success(let values): box.update { $0.applyIdentity(values) }
+        case .success(let values):
+            box.update { $0.applyIdentity(values) }
+            box.onIdentity(box.snapshot)
         case .failure(let error): return failure(error, step: Step.identity, udid: udid)
         }
 

@@ -145,9 +145,7 @@ struct BenchIOS: AsyncParsableCommand {
         }
         // `inspect --serial` with an Apple serial reads every device at once to find it: the agent's memory with
         // all of them in flight, in a process of its own (getrusage's children figure is the largest child's).
-        try Self.run(executable, ["inspect", "--serial", fleet[devices - 1].serialNumber, "--json"], environment: environment)
-        var children = rusage()
-        getrusage(RUSAGE_CHILDREN.rawValue, &children)
+        let childRSS = try Self.maxRSSKiB(executable, ["inspect", "--serial", fleet[devices - 1].serialNumber, "--json"], environment: environment)
         var own = rusage()
         getrusage(RUSAGE_SELF.rawValue, &own)
 
@@ -160,7 +158,7 @@ struct BenchIOS: AsyncParsableCommand {
             runs: runs, latencyMs: latencyMs, inspectInProcessMs: inProcess, inspectProcessMs: asProcess, scriptMs: scriptTime,
             scriptCommands: script.commands, speedupInProcess: scriptTime / inProcess, speedupProcess: scriptTime / asProcess,
             oneDeviceMs: one, devices: devices, allDevicesMs: all, concurrencyRatio: all / one,
-            maxRSSMiBProcessAllDevices: Double(children.ru_maxrss) / 1024, maxRSSMiBThisProcess: Double(own.ru_maxrss) / 1024,
+            maxRSSMiBProcessAllDevices: Double(childRSS) / 1024, maxRSSMiBThisProcess: Double(own.ru_maxrss) / 1024,
             debugBuild: debug)
     }
 
@@ -177,6 +175,26 @@ struct BenchIOS: AsyncParsableCommand {
         lines.append("ideviceinfo -u \(udid) -q com.apple.fmip -k IsAssociated")
         lines.append("idevicediagnostics -u \(udid) ioregentry AppleSmartBattery")
         return (lines.map { $0 + " >/dev/null" }.joined(separator: "\n"), lines.count)
+    }
+
+    /// The max RSS of one child process in KiB, from wait4's resource usage of that very child (getrusage's
+    /// children figure would be the largest of every child so far).
+    static func maxRSSKiB(_ path: String, _ arguments: [String], environment: [String: String]) throws -> Int {
+        var pid: pid_t = 0
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0)=\($1)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let rc = posix_spawn(&pid, path, &actions, nil, argv, envp)
+        guard rc == 0 else { throw Failure("Could not start \(path) (errno \(rc)): the benchmark cannot measure its memory.") }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        return usage.ru_maxrss
     }
 
     /// Runs a child process to its end; its output is discarded.

@@ -9,8 +9,11 @@ import Logging
 extension Inspect {
     /// Reads the iPhone or iPad the options name; `nil` when no iOS device matches (another platform may).
     func inspectIOS(logger: Logger) async throws -> Inspection? {
-        if let problem = IOSMux.socketAddressProblem() { logger.warning("\(problem)") }
         let devices = await IOSMux.devices()
+        if devices.isEmpty, let problem = IOSMux.socketAddressProblem() {
+            // The one reason libusbmuxd gives no sign of: say it rather than "no phone".
+            throw Failure(problem)
+        }
         let options = IOSReadOptions(trustWait: .seconds(trustWait))
         let wanted = udid ?? serial
         if let wanted, let device = devices.first(where: { $0.matches(udidOrSerial: wanted) }) {

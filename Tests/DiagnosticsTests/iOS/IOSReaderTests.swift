@@ -98,6 +98,26 @@ struct IOSReaderTests {
         #expect(after.lockdownConnections == 2)
     }
 
+    @Test("the public identity comes first, while the read goes on, so an ineligible model can be refused at once")
+    func identityFirst() async throws {
+        let device = SharedUSBMuxSimulator.unique(.oldIPhone7)
+        simulator.attach(device, latency: .milliseconds(30), alreadyPaired: true)
+        defer { simulator.detach(udid: device.udid) }
+        var order: [String] = []
+        for await event in IOSDeviceSession(udid: device.udid, options: fast, logger: logger) {
+            switch event {
+            case .identity(let facts):
+                order.append("identity \(facts.productType ?? "?")")
+                // Announced before the session: nothing read through it is in the facts yet.
+                #expect(facts.serialNumber == nil)
+                #expect(facts.pairing == nil)
+            case .pairing(let state): order.append(state.rawValue)
+            case .finished(let result): order.append(result.isComplete ? "complete" : "incomplete")
+            }
+        }
+        #expect(order == ["identity iPhone9,3", "paired", "complete"])
+    }
+
     @Test("a device that forgot this host is paired again")
     func forgottenHost() async throws {
         let device = SharedUSBMuxSimulator.unique(.cleanIPhone11)

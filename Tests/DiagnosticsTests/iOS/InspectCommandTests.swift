@@ -104,6 +104,13 @@ struct InspectCommandTests {
         #expect(result.stderr.split(separator: "\n").count == 1)
     }
 
+    @Test("a USBMUXD_SOCKET_ADDRESS libusbmuxd would silently ignore is named instead of reporting no phone")
+    func ignoredAddress() throws {
+        let result = try IOSToolRunner.run(USBTestbed.agentBinary(), ["inspect"], socketAddress: "/tmp/usbmuxd-bare-path")
+        #expect(result.status == 1)
+        #expect(result.stderr == "intake-agent: USBMUXD_SOCKET_ADDRESS is \"/tmp/usbmuxd-bare-path\", which libusbmuxd ignores: write UNIX:/path/to/socket or 127.0.0.1:PORT.\n")
+    }
+
     @Test("no usbmuxd running means no iOS devices, not an error of its own")
     func noUSBMuxd() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("no-usbmuxd-\(UUID().uuidString)")
