@@ -119,6 +119,8 @@ public struct SessionMachine: Sendable, Hashable {
         case (.identified, .identified): return .identified
         case (.detected, .readStarted), (.identified, .readStarted): return .reading
         case (.reading, .authorizationNeeded): return .awaitingAuthorization
+        // Readers learn the model while they read (iOS from the public identity, Android from the props).
+        case (.reading, .identified): return .reading
         case (.reading, .readCompleted): return .checklist
         case (.identified, .answersPending), (.checklist, .answersPending): return .checklist
         case (.checklist, .graded), (.graded, .graded): return .graded

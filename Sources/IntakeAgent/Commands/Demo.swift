@@ -70,7 +70,9 @@ struct Demo: AsyncParsableCommand {
         var readers: [(String, any DeviceReading)] = [
             ("iPhone", IOSReader(udid: iPhone.udid, options: IOSReadOptions(trustWait: .seconds(10)), logger: logger)),
         ]
-        if let android = try await DemoAndroid.start(dataDirectory: dataDir, logger: logger) {
+        let android = try await DemoAndroid.start(dataDirectory: dataDir, logger: logger)
+        defer { android?.stop() }
+        if let android {
             readers.append(("Android", android.reader))
             stage(started, "adbd", android.description)
         }
@@ -139,7 +141,7 @@ struct Demo: AsyncParsableCommand {
     private static func progress(_ device: String, _ update: SessionUpdate) {
         let ms = String(update.elapsedMS)
         let line = "[" + String(repeating: " ", count: max(0, 6 - ms.count)) + ms + " ms] " + device.padding(toLength: 8, withPad: " ", startingAt: 0)
-            + update.state.rawValue.padding(toLength: 20, withPad: " ", startingAt: 0) + update.message + "\n"
+            + update.state.rawValue.padding(toLength: 24, withPad: " ", startingAt: 0) + update.message + "\n"
         FileHandle.standardError.write(Data(line.utf8))
     }
 
@@ -154,12 +156,27 @@ struct Demo: AsyncParsableCommand {
     }
 }
 
-/// The demo's Android phone: a simulated adbd on loopback and the ADB engine's reader for it.
+/// The demo's Android phone: a simulated Xiaomi Redmi Note 10 behind adbd on loopback, 30 ms per shell like a
+/// real phone, that shows "Allow USB debugging?" for the bench's new key and is allowed 400 ms later; read by the
+/// ADB engine over TCP.
 struct DemoAndroid {
+    let simulator: ADBDeviceSimulator
     let reader: any DeviceReading
     let description: String
 
     static func start(dataDirectory: URL, logger: Logger) async throws -> DemoAndroid? {
-        nil
+        let key = try DeviceSelection.adbKey(in: dataDirectory)
+        let profile = ADBDeviceProfile.xiaomiRedmiNote10
+        let simulator = ADBDeviceSimulator(.init(
+            profile: profile, shellLatency: .milliseconds(30), auth: .trusting([], onNewKey: .allowAfter(.milliseconds(400)))))
+        let port = try simulator.listen()
+        let reader = AndroidADBReader(
+            link: .tcp(host: "127.0.0.1", port: port), key: key,
+            options: AndroidReader.Options(commandTimeout: .seconds(10), handshake: .init(answer: .seconds(5), allow: .seconds(10))))
+        return DemoAndroid(
+            simulator: simulator, reader: reader,
+            description: "Simulated adbd on 127.0.0.1:\(port): \(profile.name), 30 ms per shell command, asks to allow the bench's key.")
     }
+
+    func stop() { simulator.stop() }
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import ArgumentParser
+import Diagnostics
 import Foundation
 import Grading
 import Intake
@@ -66,10 +67,14 @@ struct IntakeCommand: AsyncParsableCommand {
             }
             let opened = try StationContext.open(global: global, station: station, store: store ?? initial.store)
             let source: IntakeSession.Source
+            var usb: LibUSBContext?
+            defer { usb?.shutdown() }
             if manual || (device.isEmpty && initial.device?.model != nil) {
                 source = .manual
             } else {
-                source = .device(try await device.reader(logger: global.makeLogger()))
+                let logger = global.makeLogger()
+                usb = try? LibUSBContext(logger: logger)
+                source = .device(try await device.reader(logger: logger, dataDirectory: global.resolvedDataDir, usb: usb))
             }
             let session = IntakeSession(source: source, context: opened.context)
             let interactive = answers == nil && isatty(STDIN_FILENO) == 1

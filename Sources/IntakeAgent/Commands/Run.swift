@@ -62,7 +62,7 @@ struct Run: AsyncParsableCommand {
             throw Failure("USB hotplug is not available (\(error.name)): the service needs AF_NETLINK (see systemd/intake-agent.service).")
         }
 
-        let readers = BenchReaders(logger: logger)
+        let readers = BenchReaders(logger: logger, usb: usb, adbKey: try DeviceSelection.adbKey(in: dataDir))
         let usbTask = Task {
             for await event in watcher {
                 let device = event.device

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import ArgumentParser
 import Diagnostics
+import Foundation
 import Intake
 import Logging
 
@@ -25,7 +26,9 @@ struct DeviceSelection: ParsableArguments {
 
     /// The platform reader for the selected device: an iPhone or iPad usbmuxd lists (by UDID, USB serial, or
     /// the only one connected), else an Android phone.
-    func reader(logger: Logger, trustWait: Duration = .seconds(120)) async throws -> any DeviceReading {
+    func reader(logger: Logger, dataDirectory: URL, usb: LibUSBContext?, trustWait: Duration = .seconds(120)) async throws
+        -> any DeviceReading
+    {
         IOSMux.configureFromEnvironment()
         let options = IOSReadOptions(trustWait: trustWait)
         if adbTcp == nil {
@@ -43,7 +46,7 @@ struct DeviceSelection: ParsableArguments {
                 throw Failure("\(iosDevices.count) iPhones or iPads are connected: choose one with --udid or --serial.")
             }
         }
-        if let android = try await androidReader(logger: logger) { return android }
+        if let android = try await androidReader(logger: logger, dataDirectory: dataDirectory, usb: usb) { return android }
         if let serial {
             throw Failure("No device with serial \(serial) is connected: check the cable, or list the devices with `intake-agent devices`.")
         }
@@ -52,8 +55,36 @@ struct DeviceSelection: ParsableArguments {
 }
 
 extension DeviceSelection {
-    /// The Android phone the options name, over ADB TCP or USB; `nil` when none matches.
-    func androidReader(logger: Logger) async throws -> (any DeviceReading)? {
-        nil
+    /// The Android phone the options name, over ADB TCP or USB; `nil` when none matches. A USB phone stays open
+    /// through `usb`, which the caller shuts down when the session ends.
+    func androidReader(logger: Logger, dataDirectory: URL, usb: LibUSBContext?) async throws -> (any DeviceReading)? {
+        if let adbTcp {
+            guard let (host, port) = ADBTCPTransport.parseEndpoint(adbTcp) else {
+                throw Failure("--adb-tcp takes HOST:PORT, such as 192.168.1.20:5555, not \(adbTcp).")
+            }
+            return AndroidADBReader(link: .tcp(host: host, port: port), key: try Self.adbKey(in: dataDirectory))
+        }
+        guard udid == nil, let usb else { return nil }
+        let phones = try await usb.devices().filter { $0.kind == .androidADB || $0.kind == .androidNoDebug }
+        let chosen: USBDeviceInfo
+        if let serial {
+            guard let match = phones.first(where: { $0.serial?.caseInsensitiveCompare(serial) == .orderedSame }) else { return nil }
+            chosen = match
+        } else {
+            guard let only = phones.first else { return nil }
+            guard phones.count == 1 else { throw Failure("\(phones.count) Android phones are connected: choose one with --serial.") }
+            chosen = only
+        }
+        let key = try Self.adbKey(in: dataDirectory)
+        return AndroidADBReader(link: chosen.kind == .androidADB ? .usb(usb, chosen) : .descriptorsOnly(chosen), key: key)
+    }
+
+    /// The bench's ADB key, created in the data directory on first use (mode 0600).
+    static func adbKey(in dataDirectory: URL) throws -> ADBKey {
+        do {
+            return try ADBKey.loadOrCreate(in: dataDirectory)
+        } catch {
+            throw Failure("The ADB key in \(dataDirectory.path) could not be read or created (\(error)); check that the data directory is writable.")
+        }
     }
 }

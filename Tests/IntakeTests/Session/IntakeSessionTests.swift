@@ -73,6 +73,7 @@ struct IntakeSessionTests {
         #expect(outcome.report?.model.name == "Galaxy S10")
         let events = outcome.updates.map(\.event)
         #expect(events.firstIndex(of: "authorization_needed")! < events.firstIndex(of: "read_completed")!)
+        #expect(!events.contains("out_of_order"), "\(outcome.updates)")
     }
 
     struct Refusal: CustomTestStringConvertible, Sendable {

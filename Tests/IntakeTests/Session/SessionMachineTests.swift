@@ -23,6 +23,8 @@ struct SessionMachineTests {
             name: "Android read without authorization step",
             events: [.identified(model: "SM-G973F"), .readStarted, .readCompleted, .graded(offerKZT: 1)],
             expected: .graded),
+        Case(name: "the model learned during the read keeps the session reading",
+             events: [.readStarted, .identified(model: "iPhone12,1")], expected: .reading),
         Case(name: "declined offer", events: [.readStarted, .readCompleted, .graded(offerKZT: 1), .offerDeclined],
              expected: .offerDeclined),
         Case(name: "refused after reading", events: [.readStarted, .readCompleted, .refused(reasons: ["Find My is on."])],
