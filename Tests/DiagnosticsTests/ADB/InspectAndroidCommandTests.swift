@@ -53,6 +53,22 @@ import Testing
         }
     }
 
+    @Test func readableOutputNamesTheTradeInFacts() async throws {
+        let dataDir = try ADBTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dataDir) }
+        let key = try ADBKey.loadOrCreate(in: dataDir)
+        try await ADBTestSupport.withSimulator(.samsungS10, auth: .trusting([key.publicKeyText])) { _, port in
+            let result = try agent(["--adb-tcp", "127.0.0.1:\(port)"], dataDir: dataDir)
+            #expect(result.status == 0)
+            for line in ["Android 12", "IMEI            357098101234568, 357098101234576", "Passcode        set",
+                         "Accounts        com.google, com.osp.app.signin", "FRP             will arm (a Google account is signed in)",
+                         "Battery         85 % health, 412 cycles (2890 of 3400 mAh)", "Bootloader      locked",
+                         "Root indicators none", "Security patch  2024-03-01"] {
+                #expect(result.out.contains(line), "\(result.out)")
+            }
+        }
+    }
+
     @Test func firstUseCreatesTheKeyAndAnUnallowedPhoneExitsOne() async throws {
         let dataDir = try ADBTestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dataDir) }
