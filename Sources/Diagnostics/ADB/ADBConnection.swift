@@ -148,7 +148,9 @@ final class ADBLink: Sendable {
 
     func close() {
         fail(.disconnected)
-        transport.close()
+        // A USB transport waits for its transfer in flight before it lets go of the interface: do that on the
+        // writer queue, never on the caller's (often the cooperative pool's) thread.
+        writer.async { [transport] in transport.close() }
     }
 
     func send(_ packet: ADBPacket) async throws {

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import Foundation
 import Synchronization
 
 /// ADB over a phone's USB bulk endpoints: the ff/42/01 interface, claimed through libusb.
@@ -14,6 +15,8 @@ public final class ADBUSBTransport: ADBTransport {
     private let outEndpoint: UInt8
     private let packetSize: Int
     private let closed = Atomic<Bool>(false)
+    /// Transfers in flight; `close()` waits for them before it releases the interface.
+    private let inFlight = Mutex(0)
     /// How long one blocking read waits before it looks whether the transport was closed.
     private let pollInterval: Duration = .milliseconds(500)
     private let writeTimeout: Duration
@@ -47,7 +50,8 @@ public final class ADBUSBTransport: ADBTransport {
     }
 
     private func send(_ bytes: [UInt8]) throws(ADBError) {
-        if closed.load(ordering: .acquiring) { throw .disconnected }
+        try begin()
+        defer { end() }
         var offset = 0
         repeat {
             let chunk = offset == 0 && bytes.count == 0 ? [] : Array(bytes[offset...])
@@ -72,6 +76,8 @@ public final class ADBUSBTransport: ADBTransport {
     }
 
     private func read(count: Int) throws(ADBError) -> [UInt8] {
+        try begin()
+        defer { end() }
         var out: [UInt8] = []
         out.reserveCapacity(count)
         while out.count < count {
@@ -87,11 +93,28 @@ public final class ADBUSBTransport: ADBTransport {
         return out
     }
 
-    /// Stops reads and writes within half a second; the interface is released and the device closed when the
-    /// last user lets go (closing under a transfer in flight is not safe in libusb).
+    /// Stops reads and writes, waits (at most a second) for the transfer in flight to notice, then releases the
+    /// interface and closes the device, so the next connection to the phone finds it free. Never call it from
+    /// inside a transfer.
     public func close() {
+        // Every caller waits, not just the first: whoever closes may rely on the interface being free after.
         closed.store(true, ordering: .releasing)
+        let deadline = ContinuousClock.now + .seconds(1)
+        while inFlight.withLock({ $0 }) > 0 && ContinuousClock.now < deadline { usleep(5_000) }
+        // A transfer still in flight after that (a write stuck in its own timeout) keeps the handle until deinit.
+        if inFlight.withLock({ $0 }) == 0 { handle.close() }
     }
+
+    private func begin() throws(ADBError) {
+        let ok = inFlight.withLock { count -> Bool in
+            guard !closed.load(ordering: .acquiring) else { return false }
+            count += 1
+            return true
+        }
+        if !ok { throw .disconnected }
+    }
+
+    private func end() { inFlight.withLock { $0 -= 1 } }
 
     static func map(_ error: any Error, portPath: String) -> ADBError {
         if let usb = error as? LibUSBError {

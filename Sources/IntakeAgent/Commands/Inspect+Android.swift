@@ -50,8 +50,8 @@ extension Inspect {
                 vendorID: chosen.vendorID, productID: chosen.productID))
         }
         let key = try loadADBKey()
+        // The reader closes the transport (and releases the interface) when it is done with the connection.
         let transport = try ADBUSBTransport(context: usb, device: chosen)
-        defer { transport.close() }
         let report = try await AndroidReader.inspect(
             over: transport, key: key, options: options, usbSerial: chosen.serial, onAwaitingAllow: waiting)
         return Self.androidInspection(report)

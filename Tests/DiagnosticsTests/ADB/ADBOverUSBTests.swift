@@ -76,6 +76,61 @@ import Testing
         }
     }
 
+    static let twoPhonesName = "twoPhonesAtOnceOverUSBWithZeroLengthPackets"
+
+    /// Two phones on the hub read at once through the engine itself (this test bundle re-run inside the testbed),
+    /// and a command whose OPEN payload is exactly one 512-byte packet, so the transport must end it with a
+    /// zero-length packet.
+    @Test func twoPhonesAtOnceOverUSBWithZeroLengthPackets() async throws {
+        if let child = TestbedChild.current {
+            try await Self.twoPhonesChildSide(child.values)
+            return
+        }
+        try await withBench(.samsungS10, latency: .milliseconds(30)) { bed, dataDir, _, samsung in
+            let key = try ADBKey.loadOrCreate(in: dataDir)
+            try await ADBTestSupport.withSimulator(.xiaomiRedmiNote10, auth: .trusting([key.publicKeyText]), latency: .milliseconds(30)) { _, xiaomi in
+                try bed.plug(.pixel(serial: "USB-A"), id: "a", at: "1-7", devnum: 12)
+                try bed.plug(.pixel(serial: "USB-B"), id: "b", at: "1-8", devnum: 13)
+                try bed.send(["op": "bridge", "id": "a", "out": 0x01, "in": 0x81, "tcp": "127.0.0.1:\(samsung)", "framing": "adb"])
+                try bed.send(["op": "bridge", "id": "b", "out": 0x01, "in": 0x81, "tcp": "127.0.0.1:\(xiaomi)", "framing": "adb"])
+                let child = try bed.startTestInside(Self.twoPhonesName, values: ["KEYDIR": dataDir.path])
+                let output = child.readAll(timeout: 60)
+                #expect(child.waitForExit(timeout: 30) == 0, "\(output)")
+                #expect(output.contains("TESTBED-CHILD: USB-A SM-G973F authorized, USB-B M2101K7AG authorized"), "\(output)")
+                #expect(output.contains("TESTBED-CHILD: zero-length packet ok"), "\(output)")
+            }
+        }
+    }
+
+    static func twoPhonesChildSide(_ values: [String: String]) async throws {
+        let key = try ADBKey.loadOrCreate(in: URL(fileURLWithPath: try #require(values["KEYDIR"])))
+        let usb = try LibUSBContext()
+        defer { usb.shutdown() }
+        let phones = try await usb.devices().filter { $0.kind == .androidADB }.sorted { ($0.serial ?? "") < ($1.serial ?? "") }
+        try #require(phones.count == 2)
+        let reports = try await withThrowingTaskGroup(of: (String, DeviceReport).self) { group in
+            for phone in phones {
+                group.addTask {
+                    let transport = try ADBUSBTransport(context: usb, device: phone)
+                    defer { transport.close() }
+                    return (phone.serial ?? "?", try await AndroidReader.inspect(over: transport, key: key, usbSerial: phone.serial))
+                }
+            }
+            return try await group.reduce(into: [String: DeviceReport]()) { $0[$1.0] = $1.1 }
+        }
+        let summary = reports.keys.sorted().map { "\($0) \(reports[$0]?.model.identifier ?? "-") \(reports[$0]?.pairing ?? "-")" }
+        TestbedChild.say(summary.joined(separator: ", "))
+
+        // "shell,v2,raw:" (13) + "echo " (5) + 493 characters + NUL = 512 bytes.
+        let transport = try ADBUSBTransport(context: usb, device: phones[0])
+        defer { transport.close() }
+        let connection = try await ADBConnection.connect(over: transport, key: key)
+        defer { connection.close() }
+        let word = String(repeating: "z", count: 493)
+        let result = try await connection.shell("echo " + word, timeout: .seconds(10))
+        if result.text == word + "\n" { TestbedChild.say("zero-length packet ok") }
+    }
+
     @Test func unplugMidCommandEndsTheReadWithOneSentence() async throws {
         // Each shell takes 2 s to start, so the phone is unplugged while the agent waits for its answers.
         try await withBench(.samsungS10, latency: .seconds(2)) { bed, dataDir, _, port in

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: Apache-2.0
+@testable import DeviceSimulators
+import Diagnostics
+import Testing
+
+/// The pure parsers, on what phones print, including the odd and the broken.
+@Suite struct AndroidParsersTests {
+    // MARK: - Parcels and IMEIs
+
+    struct ParcelCase: Sendable {
+        let text: String
+        let expected: String?
+    }
+
+    static let parcels: [ParcelCase] = [
+        ParcelCase(text: ADBDeviceProfile.parcel("357098101234568"), expected: "357098101234568"),
+        ParcelCase(text: ADBDeviceProfile.parcel("1234"), expected: "1234"),
+        // Written the way older builds print it: one line, no offsets.
+        ParcelCase(text: "Result: Parcel(00000000 0000000f 00350033 00300037 00380039 00300031 00320031 00340033 00360035 00000038 '........')",
+                   expected: "357098101234568"),
+        // A SecurityException: status word not zero.
+        ParcelCase(text: "Result: Parcel(ffffffff 0000004f 00650052 00750071 ... 'Requires READ_PRIVILEGED_PHONE_STATE')", expected: nil),
+        // A null string (length -1), an empty reply, a service that does not exist, garbage.
+        ParcelCase(text: "Result: Parcel(00000000 ffffffff   '........')", expected: nil),
+        ParcelCase(text: "Result: Parcel(00000000    '....')", expected: nil),
+        ParcelCase(text: "service: Service iphonesubinfo does not exist", expected: nil),
+        ParcelCase(text: "Result: Parcel(00000000 00000040 zzzz", expected: nil),
+    ]
+
+    @Test(arguments: parcels)
+    func parcelStrings(_ c: ParcelCase) {
+        #expect(AndroidParsers.parcelString(c.text) == c.expected)
+    }
+
+    @Test(arguments: [
+        ("357098101234568", true), ("357098101234567", false), ("35709810123456", false), ("3570981012345680", false),
+        ("000000000000000", false), ("35709810123456A", false), ("", false),
+    ])
+    func imeiValidity(_ imei: String, _ valid: Bool) {
+        #expect(AndroidParsers.isValidIMEI(imei) == valid)
+    }
+
+    // MARK: - getprop and sections
+
+    @Test func propertiesTolerateCRLFAndJunk() {
+        let text = "[ro.product.model]: [SM-G973F]\r\n[ro.build.version.release]: [12]\r\nnot a prop\n[]: [x]\n[empty]: []\n[multi]: [a: [b]]\n"
+        let props = AndroidParsers.properties(text)
+        #expect(props["ro.product.model"] == "SM-G973F")
+        #expect(props["ro.build.version.release"] == "12")
+        #expect(props["empty"] == "")
+        #expect(props["multi"] == "a: [b]")
+        #expect(props.count == 4)
+    }
+
+    @Test func sectionsSplitOnMarkersWithAnyLineEnding() {
+        let text = "junk before\n@@a@@\r\nline 1\r\nline 2\r\n@@b@@\n\n@@c@@\nlast"
+        let sections = AndroidParsers.sections(text)
+        #expect(sections["a"] == "line 1\nline 2")
+        #expect(sections["b"] == "")
+        #expect(sections["c"] == "last")
+        #expect(sections.count == 3)
+    }
+
+    // MARK: - Battery
+
+    @Test func batteryDump() {
+        let dump = AndroidParsers.batteryDump(ADBDeviceProfile.batteryDump(level: 64, temperatureTenths: 296, health: 2, extra: "  mSavedBatteryAsoc: 85\n"))
+        #expect(dump?.levelPercent == 64)
+        #expect(dump?.temperatureC == 29.6)
+        #expect(dump?.healthCode == 2)
+        #expect(dump?.samsungAsoc == 85)
+        #expect(AndroidParsers.batteryDump("Can't find service: battery") == nil)
+        let odd = AndroidParsers.batteryDump("  level: 150\n  scale: 100\n  temperature: 99999\n")
+        #expect(odd?.levelPercent == nil)
+        #expect(odd?.temperatureC == nil)
+    }
+
+    @Test(arguments: [
+        (2_890_000, 3_400_000, 85), (3_500_000, 3_400_000, 100), (0, 3_400_000, nil), (2_890_000, 0, nil), (9_000_000, 3_000_000, nil),
+    ] as [(Int, Int, Int?)])
+    func healthPercent(_ full: Int, _ design: Int, _ expected: Int?) {
+        #expect(AndroidParsers.healthPercent(full: full / 1000, design: design / 1000) == expected)
+    }
+
+    // MARK: - Accounts and locks
+
+    @Test func accountTypesWithoutNames() {
+        let dump = ADBDeviceProfile.accountDump([("a@gmail.com", "com.google"), ("b@gmail.com", "com.google"), ("x", "com.xiaomi")])
+        #expect(AndroidParsers.accountTypes(dump) == ["com.google", "com.xiaomi"])
+        #expect(AndroidParsers.accountTypes(ADBDeviceProfile.accountDump([])) == [])
+        #expect(AndroidParsers.accountTypes("Can't find service: account") == nil)
+    }
+
+    @Test(arguments: [
+        (ADBDeviceProfile.lockSettingsDump(credential: "PIN"), "false", true as Bool?),
+        (ADBDeviceProfile.lockSettingsDump(credential: "Pattern"), nil, true),
+        (ADBDeviceProfile.lockSettingsDump(credential: "None"), "true", false),
+        (nil, "true\n", false),
+        (nil, "false\n", nil),
+        ("Can't find service: lock_settings", nil, nil),
+    ] as [(String?, String?, Bool?)])
+    func screenLock(_ dump: String?, _ disabled: String?, _ expected: Bool?) {
+        #expect(AndroidParsers.screenLockSet(lockSettingsDump: dump, getDisabled: disabled) == expected)
+    }
+
+    // MARK: - Storage
+
+    @Test(arguments: [
+        (ADBDeviceProfile.partitions([("sda", 124_813_312), ("sdb", 8192), ("sda1", 1000)]), nil, 128 as Int?),
+        (ADBDeviceProfile.partitions([("mmcblk0", 61_071_360), ("mmcblk0p1", 8192), ("mmcblk0boot0", 4096)]), nil, 64),
+        (ADBDeviceProfile.partitions([("sda", 249_036_800)]), nil, 256),
+        (nil, ADBDeviceProfile.df(kib: 114_890_752), 128),
+        ("cat: /proc/partitions: Permission denied", ADBDeviceProfile.df(kib: 52_711_424), 64),
+        ("garbage", "garbage", nil),
+    ] as [(String?, String?, Int?)])
+    func storage(_ partitions: String?, _ df: String?, _ expected: Int?) {
+        #expect(AndroidParsers.storageGB(partitions: partitions, dfData: df) == expected)
+    }
+
+    // MARK: - Trade-in status
+
+    @Test func tradeInStatus() throws {
+        let text = try #require(ADBDeviceProfile.pixel8TradeIn.commands["tradeinmode getstatus"]?.stdout)
+        let status = try #require(AndroidParsers.tradeInStatus(text))
+        #expect(status.serial == "38021FDH2000KZ")
+        #expect(status.imeis == ["352814098765439"])
+        #expect(status.model == "Pixel 8")
+        #expect(status.cycleCount == 143)
+        #expect(status.healthPercent == 94)
+        #expect(status.storageBytes == 128_000_000_000)
+        #expect(status.frpActive == false)
+        #expect(AndroidParsers.tradeInStatus("/system/bin/sh: tradeinmode: inaccessible or not found") == nil)
+        #expect(AndroidParsers.tradeInStatus("{not json}") == nil)
+    }
+}
+
+/// The message framing, both directions.
+@Suite struct ADBPacketTests {
+    @Test func headerRoundTrip() throws {
+        let packet = ADBPacket(.wrte, 7, 9, Array("hello".utf8))
+        let header = try ADBHeader(decoding: packet.encodedHeader(), maxPayload: 4096)
+        #expect(header.command == .wrte)
+        #expect((header.arg0, header.arg1, header.length) == (7, 9, 5))
+        #expect(try header.packet(payload: packet.payload, verifyChecksum: true) == packet)
+        #expect(ADBCommand.cnxn.description == "CNXN")
+    }
+
+    struct BadCase: Sendable, CustomTestStringConvertible {
+        let name: String
+        let bytes: [UInt8]
+        let error: ADBError
+        var testDescription: String { name }
+    }
+
+    static let bad: [BadCase] = {
+        let good = ADBPacket(.okay, 1, 2, [1, 2, 3]).encodedHeader()
+        var magic = good
+        magic[20] ^= 1
+        var unknown = good
+        unknown.replaceSubrange(0..<4, with: [1, 2, 3, 4])
+        unknown.replaceSubrange(20..<24, with: [0xfe, 0xfd, 0xfc, 0xfb])
+        let big = ADBPacket(.wrte, 1, 2, [UInt8](repeating: 0, count: 5000)).encodedHeader()
+        return [
+            BadCase(name: "short", bytes: Array(good.prefix(20)), error: .malformedHeader("20 bytes instead of 24")),
+            BadCase(name: "magic", bytes: magic, error: .badMagic),
+            BadCase(name: "unknown command", bytes: unknown, error: .malformedHeader("unknown command 0x04030201")),
+            BadCase(name: "oversize", bytes: big, error: .oversizePayload(length: 5000, maximum: 4096)),
+        ]
+    }()
+
+    @Test(arguments: bad)
+    func badHeadersAreNamed(_ c: BadCase) {
+        #expect(throws: c.error) { try ADBHeader(decoding: c.bytes, maxPayload: 4096) }
+    }
+
+    @Test func checksumCheckedOnlyWhenAsked() throws {
+        var bytes = ADBPacket(.wrte, 1, 2, [1, 2, 3]).encodedHeader()
+        bytes[16] &+= 1
+        let header = try ADBHeader(decoding: bytes, maxPayload: 4096)
+        #expect(throws: ADBError.badChecksum) { try header.packet(payload: [1, 2, 3], verifyChecksum: true) }
+        #expect(try header.packet(payload: [1, 2, 3], verifyChecksum: false).payload == [1, 2, 3])
+    }
+
+    @Test func shellV2FramesAcrossArbitrarySplits() throws {
+        let stream = ADBShellResult.frame(.stdout, Array("out".utf8)) + ADBShellResult.frame(.stderr, Array("err".utf8))
+            + ADBShellResult.frame(.exit, [3])
+        let result = try ADBShellResult(decodingV2: stream)
+        #expect(result == ADBShellResult(stdout: Array("out".utf8), stderr: Array("err".utf8), exitCode: 3))
+        #expect(throws: ADBError.protocolViolation("a shell packet cut short")) { try ADBShellResult(decodingV2: Array(stream.dropLast())) }
+    }
+
+    @Test func bannerParsing() {
+        let banner = ADBBanner(parsing: Array((ADBDeviceProfile.huaweiP20Lite.bannerText + "\0").utf8))
+        #expect(banner.systemType == "device")
+        #expect(banner.properties["ro.product.model"] == "ANE-LX1")
+        #expect(banner.features == ["cmd", "stat_v2"])
+        #expect(ADBBanner(parsing: Array("garbage".utf8)).properties.isEmpty)
+    }
+}
