@@ -7,7 +7,7 @@ public import IntakeStore
 ///
 /// The slip is rendered first and sent to the printer second; only a send that completed is recorded (the first
 /// as `certificate.printed`, later ones as `certificate.reprinted` with their reason). A printer that is missing or
-/// fails leaves the certificate as it was: issued and printable.
+/// fails leaves the certificate as it was, issued and printable, and the failed attempt in the audit log.
 public struct CertificatePrinter: Sendable {
     public enum Format: String, Sendable, Hashable, CaseIterable { case text, escpos }
 
@@ -49,7 +49,16 @@ public struct CertificatePrinter: Sendable {
                 "Certificate \(number) was printed \(certificate.printCount) time(s) already: give --reason for the reprint.")
         }
         let bytes = try render(certificate, store: stores?.store(id: certificate.content.storeID))
-        try port.send(bytes)
+        do throws(PrintError) {
+            try port.send(bytes)
+        } catch {
+            // The attempt is audited; the certificate itself stays as it was, printable.
+            try? await registry.record(
+                AuditEvent(
+                    event: "certificate.print_failed", consultant: consultant, certificate: number,
+                    deviceKey: certificate.content.deviceKey, reason: error.description, time: time))
+            throw error
+        }
         if certificate.printCount == 0 {
             return try await registry.markPrinted(number, consultant: consultant, at: time)
         }

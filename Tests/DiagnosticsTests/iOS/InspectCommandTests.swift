@@ -104,6 +104,22 @@ struct InspectCommandTests {
         #expect(result.stderr.split(separator: "\n").count == 1)
     }
 
+    @Test("a battery service that never answers ends inspect at its deadline with the facts read and exit 1")
+    func serviceNeverAnswers() throws {
+        let simulator = try USBMuxSimulator.start()
+        defer { simulator.stop() }
+        simulator.attach(.cleanIPhone11, misbehaviour: .serviceNeverAnswers(service: "com.apple.mobile.diagnostics_relay"), alreadyPaired: true)
+        // The step deadline (10 s) ends the read; the thread blocked in libimobiledevice is abandoned and does not
+        // hold the process's exit.
+        let result = try inspect(["--json"], simulator: simulator)
+        #expect(result.status == 1)
+        let report = try JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8))
+        #expect(report.serial == "DX3VK1ABN70F")
+        #expect(report.storage_gb == 128)
+        #expect(report.battery == nil)
+        #expect(result.stderr == "intake-agent: The device stopped answering while reading its battery (com.apple.mobile.diagnostics_relay): unplug it, plug it back in and read it again.\n")
+    }
+
     @Test("a USBMUXD_SOCKET_ADDRESS libusbmuxd would silently ignore is named instead of reporting no phone")
     func ignoredAddress() throws {
         let result = try IOSToolRunner.run(USBTestbed.agentBinary(), ["inspect"], socketAddress: "/tmp/usbmuxd-bare-path")

@@ -89,7 +89,11 @@ struct CertificateCLITests {
         #expect(shown.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any])
         let audit = try #require(object["audit"] as? [[String: Any]])
-        #expect(audit.compactMap { $0["event"] as? String } == ["certificate.issued", "certificate.printed", "certificate.reprinted"])
+        #expect(audit.compactMap { $0["event"] as? String } == [
+            "certificate.issued", "certificate.print_failed", "certificate.print_failed", "certificate.printed",
+            "certificate.reprinted",
+        ])
+        #expect((audit[1]["reason"] as? String)?.hasPrefix("No printer at") == true)
         #expect(audit.last?["reason"] as? String == "customer lost it")
         let certificate = try #require(object["certificate"] as? [String: Any])
         #expect(certificate["status"] as? String == "printed")
