@@ -93,6 +93,7 @@ final class ADBDeviceSession: Sendable {
                 return id
             }
             let service = name
+            simulator.countStream()
             let thread = Thread { [self] in serveStream(id, hostID: packet.arg0, service: service) }
             thread.start()
         case .okay:

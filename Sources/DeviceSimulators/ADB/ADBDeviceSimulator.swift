@@ -60,6 +60,9 @@ public final class ADBDeviceSimulator: Sendable {
     private let trusted: Mutex<Set<String>>
     private let sessions = Mutex<[ObjectIdentifier: ADBDeviceSession]>([:])
     private let listener: Mutex<Int32?> = Mutex(nil)
+    private let opened = Mutex(0)
+    /// How many streams hosts have opened on this phone so far (each costs a real phone a process start).
+    public var streamsOpened: Int { opened.withLock { $0 } }
     private let boundPort: Mutex<UInt16> = Mutex(0)
     /// The loopback TCP port, once `listen()` ran.
     public var port: UInt16 { boundPort.withLock { $0 } }
@@ -152,6 +155,8 @@ public final class ADBDeviceSimulator: Sendable {
     }
 
     // MARK: - Used by sessions
+
+    func countStream() { opened.withLock { $0 += 1 } }
 
     func trustedKeys() -> Set<String> { trusted.withLock { $0 } }
 

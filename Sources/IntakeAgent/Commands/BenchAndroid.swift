@@ -132,6 +132,9 @@ struct BenchAndroid: AsyncParsableCommand {
             return report
         }
         _ = try await inspectOnce(port)  // warm-up
+        let streamsBefore = phone.streamsOpened
+        _ = try await inspectOnce(port)
+        let streamsPerInspect = phone.streamsOpened - streamsBefore
         var inProcess: [Double] = []
         for _ in 0..<runs { inProcess.append(try await Self.milliseconds { _ = try await inspectOnce(port) }) }
 
@@ -197,7 +200,7 @@ struct BenchAndroid: AsyncParsableCommand {
         #endif
         return Figures(
             runs: runs, latencyMs: latencyMs, transport: "tcp", inspectInProcessMs: inProcessMs, inspectProcessMs: processMs,
-            shellStreams: 5, scriptMs: scriptMs, scriptCommands: Self.scriptCommands.count,
+            shellStreams: streamsPerInspect, scriptMs: scriptMs, scriptCommands: Self.scriptCommands.count,
             speedupInProcess: scriptMs / inProcessMs, speedupProcess: scriptMs / processMs, onePhoneMs: Self.median(one),
             phones: fleet.count, allPhonesMs: Self.median(all), maxRSSMiBInspectProcess: agentRSS,
             maxRSSMiBThisProcess: Double(usage.ru_maxrss) / 1024, debugBuild: debug)

@@ -104,7 +104,12 @@ struct Inspect: AsyncParsableCommand {
         } else {
             rows.append(("Battery", "unknown"))
         }
-        let extras = [("udid", "UDID"), ("sim_status", "SIM status"), ("device_color", "Colour"), ("enclosure_color", "Enclosure colour")]
+        if report.platform == "android" {
+            rows.append(("FRP", yesNo(report.locks.frpArmed, "will arm (a Google account is signed in)", "will not arm")))
+        }
+        let extras = [("udid", "UDID"), ("sim_status", "SIM status"), ("device_color", "Colour"), ("enclosure_color", "Enclosure colour"),
+                      ("security_patch", "Security patch"), ("bootloader", "Bootloader"), ("oem_unlock_allowed", "OEM unlock allowed"),
+                      ("root_indicators", "Root indicators"), ("trade_in_mode", "Trade-in mode")]
         for (key, label) in extras {
             if let value = report.details?[key] { rows.append((label, value)) }
         }

@@ -66,6 +66,15 @@ import Testing
         #expect(report.advice == nil)
     }
 
+    /// Few round trips: a full read opens five shell streams (getprop, then the IMEI calls; accounts and lock;
+    /// battery, root and storage; trade-in status), whatever the number of facts.
+    @Test func fullReadOpensFiveStreams() async throws {
+        try await ADBTestSupport.withSimulator(.samsungS10) { simulator, port in
+            _ = try await ADBTestSupport.inspect(port: port)
+            #expect(simulator.streamsOpened == 5)
+        }
+    }
+
     @Test func rootIndicatorsAreReported() async throws {
         var rooted = ADBDeviceProfile.xiaomiRedmiNote10
         rooted.name = "rooted-xiaomi"
