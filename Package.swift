@@ -26,7 +26,6 @@ let package = Package(
             providers: [.apt(["libimobiledevice-dev", "libplist-dev", "libusbmuxd-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
-        .systemLibrary(name: "CUMockdev", pkgConfig: "umockdev-1.0", providers: [.apt(["libumockdev-dev"])]),
 
         // MARK: - Pure rules
         .target(name: "Grading"),
@@ -73,7 +72,7 @@ let package = Package(
         .testTarget(name: "GradingTests", dependencies: ["Grading"]),
         .testTarget(
             name: "DiagnosticsTests",
-            dependencies: ["Diagnostics", "DeviceSimulators", "CUMockdev", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Diagnostics", "DeviceSimulators", .product(name: "Logging", package: "swift-log")],
             // The umockdev testbed driver runs as a separate (preloaded) process; USBTestbed finds it by path.
             exclude: ["Support/usb_testbed.py"]),
         .testTarget(

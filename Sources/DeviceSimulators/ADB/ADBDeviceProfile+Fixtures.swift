@@ -175,7 +175,7 @@ extension ADBDeviceProfile {
 
     /// The `service call` reply for a String16: status 0, length, UTF-16 units two per word (low half first),
     /// NUL-terminated and padded, in `Parcel::print`'s layout of four words a line with a text column.
-    static func parcel(_ string: String) -> String {
+    public static func parcel(_ string: String) -> String {
         var units = Array(string.utf16) + [0]
         if units.count % 2 == 1 { units.append(0) }
         var words: [UInt32] = [0, UInt32(string.utf16.count)]

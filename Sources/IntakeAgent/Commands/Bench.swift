@@ -7,6 +7,6 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Runs the benchmarks and prints their figures.",
-        subcommands: [BenchGrading.self, BenchUSB.self, BenchIOS.self, BenchAndroid.self, BenchRegistry.self]
+        subcommands: [BenchGrading.self, BenchUSB.self, BenchIOS.self, BenchAndroid.self, BenchRegistry.self, BenchIntake.self]
     )
 }
