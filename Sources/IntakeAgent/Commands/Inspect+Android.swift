@@ -20,7 +20,7 @@ extension Inspect {
             guard let (host, port) = ADBTCPTransport.parseEndpoint(adbTcp) else {
                 throw Failure("--adb-tcp takes HOST:PORT, such as 192.168.1.20:5555, not \(adbTcp).")
             }
-            let key = try loadADBKey()
+            let key = try DeviceSelection.adbKey(in: global.resolvedDataDir)
             let transport = try ADBTCPTransport(host: host, port: port)
             let report = try await AndroidReader.inspect(over: transport, key: key, options: options, onAwaitingAllow: waiting)
             return Self.androidInspection(report)
@@ -32,40 +32,18 @@ extension Inspect {
             return nil
         }
         defer { usb.shutdown() }
-        let phones = try await usb.devices().filter { $0.kind == .androidADB || $0.kind == .androidNoDebug }
-        let chosen: USBDeviceInfo
-        if let serial {
-            guard let match = phones.first(where: { $0.serial?.caseInsensitiveCompare(serial) == .orderedSame }) else { return nil }
-            chosen = match
-        } else {
-            guard let only = phones.first else { return nil }
-            guard phones.count == 1 else {
-                throw Failure("\(phones.count) Android phones are connected: choose one with --serial.")
-            }
-            chosen = only
-        }
+        guard let chosen = try DeviceSelection.androidPhone(among: try await usb.devices(), serial: serial) else { return nil }
         guard chosen.kind == .androidADB else {
             return Self.androidInspection(AndroidReader.noDebuggingReport(
                 serial: chosen.serial, manufacturer: chosen.manufacturer, product: chosen.product,
                 vendorID: chosen.vendorID, productID: chosen.productID))
         }
-        let key = try loadADBKey()
+        let key = try DeviceSelection.adbKey(in: global.resolvedDataDir)
         // The reader closes the transport (and releases the interface) when it is done with the connection.
         let transport = try ADBUSBTransport(context: usb, device: chosen)
         let report = try await AndroidReader.inspect(
             over: transport, key: key, options: options, usbSerial: chosen.serial, onAwaitingAllow: waiting)
         return Self.androidInspection(report)
-    }
-
-    /// The bench's ADB key, created in the data directory on first use.
-    private func loadADBKey() throws -> ADBKey {
-        do {
-            return try ADBKey.loadOrCreate(in: global.resolvedDataDir)
-        } catch let error as ADBKey.KeyError {
-            throw Failure(error.description)
-        } catch {
-            throw Failure("Could not create the ADB key in \(global.resolvedDataDir.path) (\(error.localizedDescription)); check the data directory is writable.")
-        }
     }
 
     /// A report that is not a full read ends with its advice as the failure sentence.

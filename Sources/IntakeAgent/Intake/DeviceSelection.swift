@@ -65,18 +65,20 @@ extension DeviceSelection {
             return AndroidADBReader(link: .tcp(host: host, port: port), key: try Self.adbKey(in: dataDirectory))
         }
         guard udid == nil, let usb else { return nil }
-        let phones = try await usb.devices().filter { $0.kind == .androidADB || $0.kind == .androidNoDebug }
-        let chosen: USBDeviceInfo
-        if let serial {
-            guard let match = phones.first(where: { $0.serial?.caseInsensitiveCompare(serial) == .orderedSame }) else { return nil }
-            chosen = match
-        } else {
-            guard let only = phones.first else { return nil }
-            guard phones.count == 1 else { throw Failure("\(phones.count) Android phones are connected: choose one with --serial.") }
-            chosen = only
-        }
+        guard let chosen = try Self.androidPhone(among: try await usb.devices(), serial: serial) else { return nil }
         let key = try Self.adbKey(in: dataDirectory)
         return AndroidADBReader(link: chosen.kind == .androidADB ? .usb(usb, chosen) : .descriptorsOnly(chosen), key: key)
+    }
+
+    /// The Android phone on the bus with USB serial `serial`, or the only one when no serial is given; `nil` when
+    /// none matches. Phones with USB debugging off count: their report says so.
+    static func androidPhone(among devices: [USBDeviceInfo], serial: String?) throws -> USBDeviceInfo? {
+        let phones = devices.filter { $0.kind == .androidADB || $0.kind == .androidNoDebug }
+        if let serial {
+            return phones.first { $0.serial?.caseInsensitiveCompare(serial) == .orderedSame }
+        }
+        guard phones.count <= 1 else { throw Failure("\(phones.count) Android phones are connected: choose one with --serial.") }
+        return phones.first
     }
 
     /// The bench's ADB key, created in the data directory on first use (mode 0600).

@@ -20,7 +20,7 @@ struct CertificateCLITests {
 
     func agent(_ arguments: [String]) throws -> Run {
         let process = Process()
-        process.executableURL = try CrashSafetyTests.agentBinary()
+        process.executableURL = try AgentBinary.url()
         process.arguments = arguments + ["--data-dir", directory.url.path]
         let out = directory.path("stdout-\(UUID().uuidString)")
         let err = directory.path("stderr-\(UUID().uuidString)")

@@ -9,26 +9,8 @@ import Testing
 /// registry; after every kill the registry must open, pass `PRAGMA integrity_check`, hold each device at most once,
 /// and hold no half-written certificate, and every certificate the child reported as issued must be there.
 struct CrashSafetyTests {
-    /// `intake-agent`, built beside this test bundle by `swift build` / `swift test`.
-    static func agentBinary() throws -> URL {
-        let me = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-        var directory = me.deletingLastPathComponent()
-        // The test binary sits in `debug/` or inside `debug/X.xctest/...` depending on the platform layout.
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("intake-agent")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            directory.deleteLastPathComponent()
-        }
-        throw CrashTestError("The intake-agent executable is not built beside \(me.path): run `swift build` first.")
-    }
-
-    struct CrashTestError: Error, CustomStringConvertible {
-        let description: String
-        init(_ description: String) { self.description = description }
-    }
-
     @Test func sigkillDuringIssuanceNeverLeavesAHalfWrittenOrDuplicateCertificate() async throws {
-        let binary = try Self.agentBinary()
+        let binary = try AgentBinary.url()
         let directory = try TemporaryDirectory()
         var reported: Set<String> = []
         var verified: Set<String> = []
