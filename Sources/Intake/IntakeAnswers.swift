@@ -123,3 +123,64 @@ public struct IntakeAnswers: Sendable, Hashable, Codable {
         return path.isEmpty ? "the top level" : path.joined(separator: ".")
     }
 }
+
+extension IntakeAnswers {
+    /// These answers with `newer`'s given fields laid over them: the console and the spool send partial answers,
+    /// merged into what the session already has (a checklist answer at a time, the holder as a whole).
+    public func merging(_ newer: IntakeAnswers) -> IntakeAnswers {
+        var merged = self
+        merged.store = newer.store ?? store
+        merged.consultant = newer.consultant ?? consultant
+        merged.checklist.answers.merge(newer.checklist.answers) { _, new in new }
+        merged.checklist.batteryHealthPercent = newer.checklist.batteryHealthPercent ?? checklist.batteryHealthPercent
+        merged.checklist.cosmetic = newer.checklist.cosmetic ?? checklist.cosmetic
+        merged.checklist.functional = newer.checklist.functional ?? checklist.functional
+        merged.box = newer.box ?? box
+        merged.charger = newer.charger ?? charger
+        merged.acceptOffer = newer.acceptOffer ?? acceptOffer
+        merged.holder = newer.holder ?? holder
+        if let typed = newer.device {
+            var device = device ?? ManualDevice()
+            device.model = typed.model ?? device.model
+            device.serial = typed.serial ?? device.serial
+            device.imei = typed.imei ?? device.imei
+            device.storageGB = typed.storageGB ?? device.storageGB
+            merged.device = device
+        }
+        return merged
+    }
+
+    /// What is wrong in these answers, each as the field at fault and one sentence, checked before they reach a
+    /// session so that a wrong IIN or an age outside the program's range is refused with the session still
+    /// waiting. No sentence carries the IIN itself.
+    public func problems(on day: CivilDate) -> [(field: String, sentence: String)] {
+        var problems: [(field: String, sentence: String)] = []
+        if let holder {
+            let check = CertificateRules.checkHolder(iin: holder.iin, birthDate: holder.birthDate, on: day)
+            for refusal in check.refusals {
+                problems.append((refusal.code == "bad_iin" ? "holder.iin" : "holder.birth_date", refusal.reason))
+            }
+            if holder.name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                problems.append(("holder.name", "The holder's name is empty: type it as on the identity document."))
+            }
+        }
+        if let percent = checklist.batteryHealthPercent, !(0...100).contains(percent) {
+            problems.append(("checklist.battery_health_percent", "A battery health of \(percent) % is impossible: type the percentage shown in the phone's battery settings (0 to 100)."))
+        }
+        if let storage = device?.storageGB, storage <= 0 {
+            problems.append(("device.storage_gb", "A storage size of \(storage) GB is impossible: type the size sold, such as 64, 128 or 256."))
+        }
+        return problems
+    }
+
+    /// The same answers with the holder's IIN masked, for copies kept after delivery.
+    public var maskedForRecords: IntakeAnswers {
+        var copy = self
+        if let holder {
+            let masked = (try? IIN.validate(holder.iin).get())?.masked ?? String(repeating: "*", count: holder.iin.count)
+            copy.holder?.iin = masked
+            copy.holder?.documentNumber = String(holder.documentNumber.prefix(2)) + String(repeating: "*", count: max(0, holder.documentNumber.count - 2))
+        }
+        return copy
+    }
+}

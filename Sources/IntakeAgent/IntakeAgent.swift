@@ -1,9 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 import ArgumentParser
+import Diagnostics
+
+/// The process's entry: SIGPIPE is ignored before anything else runs (BrokenPipes), then the command line.
+@main
+enum Entry {
+    static func main() async {
+        BrokenPipes.ignore()
+        await IntakeAgent.main()
+    }
+}
 
 /// The `intake-agent` command. No default subcommand: a bare `intake-agent` prints help rather than starting
 /// the daemon.
-@main
 struct IntakeAgent: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "intake-agent",

@@ -134,10 +134,16 @@ public enum SimulatedMisbehaviour: Sendable, Hashable {
     case serviceNeverAnswers(service: String)
     /// Sends half of the reply to the named request, then the device is unplugged.
     case unplugMidRead(request: String)
+    /// Sends the whole reply to the named request (a lockdown request, a GetValue domain or key, a service name
+    /// or a service request such as `IORegistry`), then closes the connection, as a phone that drops its link
+    /// does: the client's next write meets a closed socket.
+    case closeAfterReply(request: String)
 
     var request: String? {
         switch self {
-        case .malformedPlist(let r), .truncatedPlist(let r), .oversizedFrame(let r), .unplugMidRead(let r): r
+        case .malformedPlist(let r), .truncatedPlist(let r), .oversizedFrame(let r), .unplugMidRead(let r),
+            .closeAfterReply(let r):
+            r
         case .serviceNeverAnswers: nil
         }
     }

@@ -227,6 +227,10 @@ extension USBMuxSimulator {
             connection.write(Array(frame.prefix(frame.count / 2)))
             detach(udid: udid)
             return false
+        case .closeAfterReply:
+            connection.write(USBMuxPlist.lockdownFrame(xml))
+            connection.shutDown()
+            return false
         case .serviceNeverAnswers:
             return connection.write(USBMuxPlist.lockdownFrame(xml))
         }

@@ -125,7 +125,7 @@ enum IOSLockdownReader {
         switch getValue(client, domain: "com.apple.disk_usage", key: nil) {
         case .success(let values): box.update { $0.totalDiskCapacity = values?["TotalDiskCapacity"]?.integer }
         case .failure(let error):
-            if let stop = optionalStepFailed(error, step: Step.storage, box: box, udid: udid) { return stop }
+            if let stop = optionalStepFailed(error, step: Step.storage, client: client, box: box, udid: udid) { return stop }
         }
 
         clock.begin(Step.findMy)
@@ -133,7 +133,7 @@ enum IOSLockdownReader {
         case .success(let value): box.update { $0.findMyAssociated = value?.bool }
         case .failure(.missingValue): break
         case .failure(let error):
-            if let stop = optionalStepFailed(error, step: Step.findMy, box: box, udid: udid) { return stop }
+            if let stop = optionalStepFailed(error, step: Step.findMy, client: client, box: box, udid: udid) { return stop }
         }
         guard !clock.abandoned else { return nil }
 
@@ -141,7 +141,7 @@ enum IOSLockdownReader {
         switch cloudConfiguration(device: device, client: client) {
         case .success(let configuration): box.update { $0.cloudConfiguration = configuration }
         case .failure(let error):
-            if let stop = optionalStepFailed(error, step: Step.mdm, box: box, udid: udid) { return stop }
+            if let stop = optionalStepFailed(error, step: Step.mdm, client: client, box: box, udid: udid) { return stop }
         }
         guard !clock.abandoned else { return nil }
 
@@ -153,7 +153,7 @@ enum IOSLockdownReader {
                 if battery == nil { facts.problems.append("The device gave no battery registry entry: battery health is unknown.") }
             }
         case .failure(let error):
-            if let stop = optionalStepFailed(error, step: Step.battery, box: box, udid: udid) { return stop }
+            if let stop = optionalStepFailed(error, step: Step.battery, client: client, box: box, udid: udid) { return stop }
         }
         return nil
     }
@@ -180,9 +180,17 @@ enum IOSLockdownReader {
     }
 
     /// A step whose fact can be missing: note it and go on, unless the device is gone or the connection broke.
-    private static func optionalStepFailed(_ error: LockdownError, step: String, box: IOSFactsBox, udid: String) -> IOSReadError? {
+    /// A refusal and a dropped connection can come back as the same library error (a write into a closed
+    /// socket reads as an unknown error), so the lockdown connection is asked one public value: when that
+    /// fails too, the phone dropped the link and the read stops here with what it has.
+    private static func optionalStepFailed(
+        _ error: LockdownError, step: String, client: lockdownd_client_t, box: IOSFactsBox, udid: String
+    ) -> IOSReadError? {
         let failure = failure(error, step: step, udid: udid)
         if failure.code == .unplugged || failure.code == .stoppedAnswering { return failure }
+        if case .failure(let probe) = getValue(client, domain: nil, key: "ProductVersion") {
+            return .stoppedAnswering(step: step, underlying: probe)
+        }
         box.update { $0.problems.append(failure.message) }
         return nil
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
 public import Logging
+import Synchronization
 
 /// The sessions on one bench, one per device, as the daemon and (later) the web console see them: device events
 /// in, updates out, answers in. A device unplugged before its certificate cancels its session; plugged in again
@@ -14,7 +15,6 @@ public actor SessionManager {
 
     private struct Entry {
         var session: IntakeSession
-        var task: Task<IntakeOutcome, Never>?
         var answers: IntakeAnswers
         var waiting: CheckedContinuation<IntakeAnswers?, Never>?
         var lastState: SessionState = .detected
@@ -31,19 +31,69 @@ public actor SessionManager {
     private let defaults: IntakeAnswers
     /// Updates in the order sessions emit them, applied to `entries` by one task.
     private let ordered: AsyncStream<(String, SessionUpdate)>.Continuation
+    /// Sessions to start, taken by the task group that runs them: every session is a child task of the manager's
+    /// own task, so cancelling it (the service group's escalation) cancels every session.
+    private let starts: AsyncStream<Start>.Continuation
+    /// The manager's task: the session group and the consumer of their updates. `run()` waits for it.
+    private let owner = OwnerTask()
+    /// Once set, no session starts and a session asking for answers gets none: it stops where it is.
+    private var shuttingDown = false
+
+    private struct Start: Sendable {
+        let session: IntakeSession
+        let key: String
+        let answers: IntakeAnswers
+    }
 
     public init(context: IntakeContext, defaults: IntakeAnswers = IntakeAnswers(), logger: Logger) {
         self.context = context
         self.defaults = defaults
         self.logger = logger
-        (updates, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(10_000))
+        let (updates, continuation) = AsyncStream.makeStream(of: SessionUpdate.self, bufferingPolicy: .bufferingNewest(10_000))
+        (self.updates, self.continuation) = (updates, continuation)
         let (stream, ordered) = AsyncStream.makeStream(of: (String, SessionUpdate).self)
         self.ordered = ordered
-        Task { await self.consume(stream) }
+        let (startStream, starts) = AsyncStream.makeStream(of: Start.self)
+        self.starts = starts
+        let owner = self.owner
+        owner.set(Task { await self.own(startStream, updates: stream, ordered: ordered, continuation: continuation) })
     }
 
-    private func consume(_ stream: AsyncStream<(String, SessionUpdate)>) async {
-        for await (key, update) in stream { observed(update, key: key) }
+    /// Runs every session as a child task of one group, beside the child that applies their updates in order.
+    /// It ends when `beginShutdown()` has closed the start stream and every session has returned.
+    private func own(
+        _ startStream: AsyncStream<Start>, updates stream: AsyncStream<(String, SessionUpdate)>,
+        ordered: AsyncStream<(String, SessionUpdate)>.Continuation, continuation: AsyncStream<SessionUpdate>.Continuation
+    ) async {
+        await withDiscardingTaskGroup { outer in
+            outer.addTask {
+                for await (key, update) in stream { await self.observed(update, key: key) }
+            }
+            await withDiscardingTaskGroup { sessions in
+                for await start in startStream {
+                    sessions.addTask {
+                        _ = await start.session.run(
+                            answers: start.answers,
+                            ask: { _, current in await self.waitForAnswers(key: start.key, current: current) },
+                            observe: { update in ordered.yield((start.key, update)) })
+                    }
+                }
+            }
+            // Every session has returned: the consumer drains what they said, then ends.
+            ordered.finish()
+        }
+        continuation.finish()
+    }
+
+    /// Waits until the manager has shut down and every session has returned (the daemon's session service runs
+    /// this). Cancelling the caller cancels every session.
+    public func run() async {
+        let task = owner.task
+        await withTaskCancellationHandler {
+            await task?.value
+        } onCancel: {
+            task?.cancel()
+        }
     }
 
     /// A device arrived (or came back). `key` identifies it across replugs: the USB serial, the UDID.
@@ -79,19 +129,42 @@ public actor SessionManager {
         }
     }
 
-    /// Answers from the console or the spool directory for a session waiting for them. Returns false when no
-    /// session by that id (or device serial) exists.
+    /// What became of answers handed to `submit`.
+    public enum Submission: Sendable, Equatable {
+        /// Merged into the session's answers; a session waiting for them goes on.
+        case delivered(session: String)
+        /// No session by that id or device key (yet): keep the answers for when the device arrives.
+        case noSession
+        /// Refused, nothing applied, the session still waiting: each field at fault with one sentence.
+        case refused([Problem])
+    }
+
+    public struct Problem: Sendable, Equatable {
+        public var field: String
+        public var sentence: String
+    }
+
+    /// Answers from the console or the spool directory, merged into what the session already has. A bad field
+    /// (a wrong IIN, an age outside the program's range) refuses the whole submission and leaves the session as
+    /// it was, so the answers can be corrected and sent again without unplugging the phone.
     @discardableResult
-    public func submit(_ answers: IntakeAnswers, to sessionOrDevice: String) -> Bool {
-        guard let key = bySession[sessionOrDevice] ?? (entries[sessionOrDevice] != nil ? sessionOrDevice : nil) else {
-            return false
+    public func submit(_ answers: IntakeAnswers, to sessionOrDevice: String) -> Submission {
+        guard let key = bySession[sessionOrDevice] ?? (entries[sessionOrDevice] != nil ? sessionOrDevice : nil),
+            let entry = entries[key]
+        else {
+            return .noSession
         }
-        entries[key]?.answers = answers
-        if let waiting = entries[key]?.waiting {
+        let problems = answers.problems(on: context.today())
+        guard problems.isEmpty else {
+            return .refused(problems.map { Problem(field: $0.field, sentence: $0.sentence) })
+        }
+        let merged = entry.answers.merging(answers)
+        entries[key]?.answers = merged
+        if let waiting = entry.waiting {
             entries[key]?.waiting = nil
-            waiting.resume(returning: answers)
+            waiting.resume(returning: merged)
         }
-        return true
+        return .delivered(session: entry.session.id)
     }
 
     public func summaries() -> [Summary] {
@@ -99,38 +172,65 @@ public actor SessionManager {
             .sorted { $0.session < $1.session }
     }
 
-    /// Graceful shutdown: sessions waiting for answers stop; sessions issuing finish their transaction.
+    /// Graceful shutdown: no new session starts; sessions waiting for answers stop; a session reading or issuing
+    /// finishes its step (an issuance finishes its transaction). Returns when every session has returned.
     public func shutdown() async {
+        beginShutdown()
+        await run()
+    }
+
+    /// Starts the shutdown without waiting for it: the service group calls this when its graceful shutdown
+    /// reaches the session manager, then waits in `run()`.
+    public func beginShutdown() {
+        guard !shuttingDown else { return }
+        shuttingDown = true
         for key in entries.keys {
             if let waiting = entries[key]?.waiting {
                 entries[key]?.waiting = nil
                 waiting.resume(returning: nil)
             }
         }
-        for entry in entries.values { _ = await entry.task?.value }
-        ordered.finish()
-        continuation.finish()
+        starts.finish()
+    }
+
+    /// How many sessions are not in a final state: the daemon logs it when it stops.
+    public func openSessions() -> Int {
+        entries.values.filter { !$0.lastState.isFinal }.count
     }
 
     // MARK: - Private
 
     private func start(_ session: IntakeSession, key: String, answers: IntakeAnswers) {
-        bySession[session.id] = key
-        entries[key] = Entry(session: session, task: nil, answers: answers)
-        let task = Task { [weak self, ordered] in
-            await session.run(
-                answers: answers,
-                ask: { [weak self] _, current in await self?.waitForAnswers(key: key, current: current) },
-                observe: { [ordered] update in ordered.yield((key, update)) })
+        guard !shuttingDown else {
+            logger.notice("the bench is stopping: no session started", metadata: ["device": "\(key)"])
+            return
         }
-        entries[key]?.task = task
+        bySession[session.id] = key
+        entries[key] = Entry(session: session, answers: answers)
+        starts.yield(Start(session: session, key: key, answers: answers))
         logger.info("session started", metadata: ["session": "\(session.id)", "device": "\(key)"])
     }
 
     private func waitForAnswers(key: String, current: IntakeAnswers) async -> IntakeAnswers? {
+        if shuttingDown || Task.isCancelled { return nil }
         if let stored = entries[key]?.answers, stored != current { return stored }
-        return await withCheckedContinuation { continuation in
-            entries[key]?.waiting = continuation
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if Task.isCancelled || shuttingDown {
+                    continuation.resume(returning: nil)
+                } else {
+                    entries[key]?.waiting = continuation
+                }
+            }
+        } onCancel: {
+            Task { await self.stopWaiting(key: key) }
+        }
+    }
+
+    private func stopWaiting(key: String) {
+        if let waiting = entries[key]?.waiting {
+            entries[key]?.waiting = nil
+            waiting.resume(returning: nil)
         }
     }
 
@@ -141,4 +241,11 @@ public actor SessionManager {
             "\(update.message)",
             metadata: ["session": "\(update.session)", "device": "\(key)", "state": "\(update.state.rawValue)", "event": "\(update.event)"])
     }
+}
+
+/// The manager's own task, set once right after `init` has made the manager.
+private final class OwnerTask: Sendable {
+    private let stored = Mutex<Task<Void, Never>?>(nil)
+    func set(_ task: Task<Void, Never>) { stored.withLock { $0 = task } }
+    var task: Task<Void, Never>? { stored.withLock { $0 } }
 }

@@ -6,12 +6,17 @@ import Foundation
 import Intake
 import IntakeStore
 import Logging
+import ServiceLifecycle
 
-/// `intake-agent run`: the bench daemon. Watches USB (and usbmuxd for iPhones), starts one session per device,
-/// takes the consultant's answers from the spool directory (`<data dir>/answers/<session or device>.json`, the
-/// same format as `intake --answers`), keeps the registry, and logs every session event to stderr for journald.
-/// SIGTERM or SIGINT stops it gracefully: no new sessions, sessions waiting for answers stop, an issuance in
-/// flight finishes its transaction.
+/// `intake-agent run`: the bench daemon, a swift-service-lifecycle service group. It watches USB (and usbmuxd
+/// for iPhones), runs one session per device as a child task of the session manager, takes the consultant's
+/// answers from the spool directory (`<data dir>/answers/<session or device>.json`, the same format as
+/// `intake --answers`), keeps the registry, and logs every session event to stderr for journald.
+///
+/// SIGTERM or SIGINT stops it gracefully (exit 0): the sources stop first, sessions waiting for answers stop, an
+/// issuance in flight finishes its transaction; after `--shutdown-seconds` the sessions still open are
+/// cancelled. A second signal ends it at once (exit 1). SIGPIPE is ignored: a phone that drops its connection
+/// ends that device's read, never the daemon.
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -26,6 +31,18 @@ struct Run: AsyncParsableCommand {
 
     @Option(help: "Seconds between looks at the answers spool directory.")
     var spoolInterval: Double = 1
+
+    @Option(help: "Seconds a graceful stop may take before open sessions are cancelled (below the unit's TimeoutStopSec of 30 s).")
+    var shutdownSeconds: Int = 20
+
+    func validate() throws {
+        guard (1...25).contains(shutdownSeconds) else {
+            throw ValidationError("--shutdown-seconds must be 1 to 25, so that a stop ends before systemd's TimeoutStopSec (30 s).")
+        }
+        guard spoolInterval >= 0.05, spoolInterval <= 60 else {
+            throw ValidationError("--spool-interval must be 0.05 to 60 seconds.")
+        }
+    }
 
     func run() async throws {
         try await reportingFailures { try await serve() }
@@ -43,12 +60,6 @@ struct Run: AsyncParsableCommand {
                 "data_dir": "\(dataDir.path)", "config": "\(opened.configuration.source ?? "defaults")",
             ])
 
-        let manager = SessionManager(
-            context: opened.context,
-            defaults: IntakeAnswers(store: opened.context.storeID, consultant: opened.context.consultant),
-            logger: logger)
-        let stop = ShutdownSignal()
-
         let usb: LibUSBContext
         do throws(LibUSBError) {
             usb = try LibUSBContext(logger: logger)
@@ -61,41 +72,40 @@ struct Run: AsyncParsableCommand {
         } catch {
             throw Failure("USB hotplug is not available (\(error.name)): the service needs AF_NETLINK (see systemd/intake-agent.service).")
         }
-
+        let manager = SessionManager(
+            context: opened.context,
+            defaults: IntakeAnswers(store: opened.context.storeID, consultant: opened.context.consultant),
+            logger: logger)
         let readers = BenchReaders(logger: logger, usb: usb, adbKey: try DeviceSelection.adbKey(in: dataDir))
-        let usbTask = Task {
-            for await event in watcher {
-                let device = event.device
-                let key = device.serial.map { "usb:\($0)" } ?? "port:\(device.portPath)"
-                switch event {
-                case .arrived:
-                    if let reader = readers.reader(for: device) {
-                        await manager.deviceArrived(key: key, reader: reader)
-                    } else if let advice = readers.advice(for: device) {
-                        logger.notice("\(advice)", metadata: ["usb.port": "\(device.portPath)", "usb.kind": "\(device.kind.rawValue)"])
-                    }
-                case .left:
-                    await manager.deviceLeft(key: key)
-                }
-            }
-        }
-        let iosTask = Task { await readers.followIOS(manager: manager) }
         let spool = AnswersSpool(directory: dataDir.appendingPathComponent("answers"), logger: logger)
-        let spoolTask = Task {
-            while !Task.isCancelled {
-                await spool.deliver(to: manager)
-                try? await Task.sleep(for: .seconds(spoolInterval))
-            }
-        }
 
-        await stop.wait()
-        logger.notice("intake-agent stopping: finishing sessions in flight")
-        usbTask.cancel()
-        iosTask.cancel()
-        spoolTask.cancel()
-        usb.shutdown()
-        await manager.shutdown()
-        logger.notice("intake-agent stopped")
+        // Started in this order, stopped in reverse (see DaemonServices.swift). A service that ends on its own
+        // (an event source that lost its library) shuts the whole group down gracefully: systemd restarts it.
+        let services: [any Service] = [
+            SessionManagerService(manager: manager, logger: logger),
+            AnswersSpoolService(spool: spool, manager: manager, interval: .milliseconds(Int(spoolInterval * 1000))),
+            IOSEventService(readers: readers, manager: manager),
+            USBWatcherService(usb: usb, watcher: watcher, readers: readers, manager: manager, logger: logger),
+        ]
+        var configuration = ServiceGroupConfiguration(
+            services: services.map {
+                .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
+            },
+            logger: logger)
+        // The signals are ours (StopSignals): the first is graceful, a second ends the process at once.
+        configuration.gracefulShutdownSignals = []
+        configuration.maximumGracefulShutdownDuration = .seconds(shutdownSeconds)
+        let group = ServiceGroup(configuration: configuration)
+        let signals = Task { await StopSignals.watch(group: group, logger: logger) }
+        defer { signals.cancel() }
+        let started = ContinuousClock.now
+        do {
+            try await group.run()
+        } catch {
+            throw Failure("The bench daemon stopped because a service failed (\(error)): see the log above; systemd restarts it.")
+        }
+        let open = await manager.openSessions()
+        logger.notice("intake-agent stopped", metadata: ["open_sessions": "\(open)", "uptime_s": "\((ContinuousClock.now - started).components.seconds)"])
     }
 }
 
@@ -109,67 +119,3 @@ extension GlobalOptions {
     }
 }
 
-/// Waits for SIGTERM or SIGINT, which the daemon handles itself (the default action would kill it mid-write).
-final class ShutdownSignal {
-    private let stream: AsyncStream<Int32>
-    private let sources: [any DispatchSourceSignal]
-
-    init() {
-        let (stream, continuation) = AsyncStream.makeStream(of: Int32.self)
-        self.stream = stream
-        var sources: [any DispatchSourceSignal] = []
-        for signo in [SIGTERM, SIGINT] {
-            signal(signo, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
-            source.setEventHandler { continuation.yield(signo) }
-            source.resume()
-            sources.append(source)
-        }
-        self.sources = sources
-    }
-
-    func wait() async {
-        for await _ in stream { return }
-    }
-}
-
-/// Answers files dropped in the spool directory by a script, a handheld scanner app or the console: each named
-/// after a session id or a device key, in the `intake --answers` format. Delivered files move to `done/`;
-/// unreadable ones to `rejected/` with the reason logged, so nothing is silently lost.
-struct AnswersSpool: Sendable {
-    let directory: URL
-    let logger: Logger
-
-    func deliver(to manager: SessionManager) async {
-        let fm = FileManager.default
-        guard let names = try? fm.contentsOfDirectory(atPath: directory.path) else { return }
-        for name in names.sorted() where name.hasSuffix(".json") {
-            let path = directory.appendingPathComponent(name)
-            let target = String(name.dropLast(5))
-            let answers: IntakeAnswers
-            do throws(IntakeAnswers.Invalid) {
-                answers = try IntakeAnswers.load(path: path.path)
-            } catch {
-                logger.error("\(error.description)")
-                move(path, to: "rejected")
-                continue
-            }
-            if target.hasPrefix("manual-") || target == "manual" {
-                let id = await manager.startManual(answers: answers)
-                logger.info("manual session started from \(name)", metadata: ["session": "\(id)"])
-                move(path, to: "done")
-            } else if await manager.submit(answers, to: target) {
-                move(path, to: "done")
-            }
-            // No session by that name yet: the file waits for the device to arrive.
-        }
-    }
-
-    private func move(_ file: URL, to folder: String) {
-        let fm = FileManager.default
-        let dir = directory.appendingPathComponent(folder)
-        try? fm.createDirectory(at: dir, withIntermediateDirectories: true)
-        let stamp = Int(Date().timeIntervalSince1970)
-        try? fm.moveItem(at: file, to: dir.appendingPathComponent("\(stamp)-\(file.lastPathComponent)"))
-    }
-}

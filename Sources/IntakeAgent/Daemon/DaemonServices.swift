@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: Apache-2.0
+import Diagnostics
+import Foundation
+import Intake
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+// The daemon's services, in the order `run` starts them; swift-service-lifecycle stops them in reverse, each
+// after the one started after it has returned. Sources of sessions (USB, usbmuxd, the spool) stop before the
+// session manager, so no session starts while the bench is stopping, and the manager stops last of these.
+// The console's HTTP server and the chain registry's sync (later issues) go after the USB watcher: they stop
+// first, before the sessions they show and push.
+
+/// The session manager: sessions are its child tasks. Graceful shutdown stops the sessions waiting for answers
+/// and waits for the rest; the group's escalation (cancellation) cancels them.
+struct SessionManagerService: Service {
+    let manager: SessionManager
+    let logger: Logger
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await manager.run()
+        } onGracefulShutdown: { [manager, logger] in
+            Task {
+                let open = await manager.openSessions()
+                logger.notice("stopping sessions", metadata: ["open_sessions": "\(open)"])
+                await manager.beginShutdown()
+            }
+        }
+    }
+}
+
+/// The USB bus: Android phones (and the devices that only get advice) arrive and leave here.
+struct USBWatcherService: Service {
+    let usb: LibUSBContext
+    let watcher: USBWatcher
+    let readers: BenchReaders
+    let manager: SessionManager
+    let logger: Logger
+
+    func run() async throws {
+        for await event in watcher.cancelOnGracefulShutdown() {
+            let device = event.device
+            let key = device.serial.map { "usb:\($0)" } ?? "port:\(device.portPath)"
+            switch event {
+            case .arrived:
+                if let reader = readers.reader(for: device) {
+                    await manager.deviceArrived(key: key, reader: reader)
+                } else if let advice = readers.advice(for: device) {
+                    logger.notice("\(advice)", metadata: ["usb.port": "\(device.portPath)", "usb.kind": "\(device.kind.rawValue)"])
+                }
+            case .left:
+                await manager.deviceLeft(key: key)
+            }
+        }
+        usb.shutdown()
+    }
+}
+
+/// iPhones and iPads, from usbmuxd's own events.
+struct IOSEventService: Service {
+    let readers: BenchReaders
+    let manager: SessionManager
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await readers.followIOS(manager: manager)
+        }
+    }
+}
+
+/// The answers spool: files dropped by scripts, delivered to the sessions waiting for them.
+struct AnswersSpoolService: Service {
+    let spool: AnswersSpool
+    let manager: SessionManager
+    let interval: Duration
+
+    func run() async throws {
+        try spool.prepare()
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            await spool.deliver(to: manager)
+            try? await Task.sleep(for: interval)
+        }
+    }
+}
+
+/// SIGTERM and SIGINT: the first starts the graceful shutdown, a second ends the process at once.
+enum StopSignals {
+    static func watch(group: ServiceGroup, logger: Logger) async {
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        var seen = 0
+        for await signal in signals {
+            seen += 1
+            if seen == 1 {
+                logger.notice("\(signal) received: stopping gracefully (send it again to stop at once)")
+                await group.triggerGracefulShutdown()
+            } else {
+                logger.critical("\(signal) received again: stopping at once; sessions still open are abandoned, nothing stored is lost")
+                exit(1)
+            }
+        }
+    }
+}
