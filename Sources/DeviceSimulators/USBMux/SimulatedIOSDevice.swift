@@ -34,6 +34,16 @@ public struct SimulatedIOSDevice: Sendable, Hashable {
     /// The USB product id usbmuxd reports.
     public var usbProductID: Int
     public var trust: Trust
+    /// Whether lockdownd turns TLS on after StartSession (`EnableSessionSSL`), as real devices do. Off by
+    /// default: most tests read plain text; the drop tests need TLS, where libimobiledevice writes with `write`.
+    public var sessionSSL = false
+
+    /// The same device with TLS sessions.
+    public func withSessionSSL() -> SimulatedIOSDevice {
+        var copy = self
+        copy.sessionSSL = true
+        return copy
+    }
 
     /// The diagnostics_relay IORegistry entry that holds the battery.
     public struct Battery: Sendable, Hashable {

@@ -46,8 +46,9 @@ struct LockdownSession {
                 if simulator.trusts(udid: udid, hostID: hostID) {
                     sessionID = UUID().uuidString
                     reply["SessionID"] = sessionID
-                    // Plain-text sessions: libimobiledevice keeps talking without TLS when this is false.
-                    reply["EnableSessionSSL"] = false
+                    // libimobiledevice keeps talking without TLS when this is false; a profile with
+                    // `sessionSSL` turns TLS on as a real device does (SessionTLS.swift).
+                    reply["EnableSessionSSL"] = profile.sessionSSL
                     simulator.count(udid: udid) { $0.sessionsStarted += 1 }
                 } else {
                     reply["Error"] = "InvalidHostID"
@@ -75,6 +76,11 @@ struct LockdownSession {
                 reply["Error"] = "InvalidRequest"
             }
             guard simulator.sendDeviceReply(reply, tags: tags, connection: connection, deviceID: deviceID) else { return }
+            if name == "StartSession", sessionID != nil, profile.sessionSSL {
+                guard connection.startTLS() else { return }
+            } else if name == "StopSession", profile.sessionSSL {
+                connection.endTLS()
+            }
         }
     }
 

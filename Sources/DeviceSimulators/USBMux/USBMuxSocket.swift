@@ -25,8 +25,28 @@ final class USBMuxConnection: Sendable {
         _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
     }
 
+    /// The TLS layer of a lockdown session while one is on (`EnableSessionSSL`).
+    private let tls = Mutex<SessionTLS?>(nil)
+
+    /// Accepts the client's TLS handshake: from now on reads and writes are encrypted. `false` when it failed.
+    func startTLS() -> Bool {
+        guard let context = SessionTLSContext.shared, let session = SessionTLS(fd: fd, context: context) else { return false }
+        tls.withLock { $0 = session }
+        return true
+    }
+
+    /// Back to plain text after StopSession.
+    func endTLS() {
+        let session = tls.withLock { current in
+            defer { current = nil }
+            return current
+        }
+        session?.close(fd: fd)
+    }
+
     /// Reads exactly `count` bytes; `nil` on end of stream or error.
     func read(exactly count: Int) -> [UInt8]? {
+        if let session = tls.withLock({ $0 }) { return session.read(exactly: count) }
         var buffer = [UInt8](repeating: 0, count: count)
         var got = 0
         while got < count {
@@ -47,7 +67,8 @@ final class USBMuxConnection: Sendable {
     /// Writes all of `bytes`; `false` when the peer has gone.
     @discardableResult
     func write(_ bytes: [UInt8]) -> Bool {
-        writeLock.withLock { _ in
+        if let session = tls.withLock({ $0 }) { return writeLock.withLock { _ in session.write(bytes) } }
+        return writeLock.withLock { _ in
             var sent = 0
             while sent < bytes.count {
                 let n = bytes.withUnsafeBytes { raw in

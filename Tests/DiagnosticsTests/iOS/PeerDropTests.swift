@@ -18,15 +18,31 @@ struct PeerDropTests {
         "com.apple.mobile.MCInstall", "GetCloudConfiguration", "StopSession",
     ]
 
-    @Test("inspect survives, never by a signal, with one sentence or an honest partial read", arguments: steps)
-    func inspectSurvives(step: String) throws {
+    @Test("a lockdown session over TLS, as real devices run it, reads the whole phone")
+    func tlsSessionReads() throws {
         let simulator = try USBMuxSimulator.start()
         defer { simulator.stop() }
-        let device = SimulatedIOSDevice.cleanIPhone11
+        let device = SimulatedIOSDevice.cleanIPhone11.withSessionSSL()
+        simulator.attach(device, alreadyPaired: true)
+        let result = try IOSToolRunner.run(
+            USBTestbed.agentBinary(), ["inspect", "--udid", device.udid, "--json"], socketAddress: simulator.socketAddress)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("\"health_percent\" : 85"), "\(result.stdout)")
+        #expect(result.stdout.contains("\"mdm\" : false"), "\(result.stdout)")
+        #expect(simulator.statistics(udid: device.udid).sessionsStarted == 1)
+    }
+
+    @Test(
+        "inspect survives, never by a signal, with one sentence or an honest partial read",
+        arguments: steps, [false, true])
+    func inspectSurvives(step: String, tls: Bool) throws {
+        let simulator = try USBMuxSimulator.start()
+        defer { simulator.stop() }
+        let device = tls ? SimulatedIOSDevice.cleanIPhone11.withSessionSSL() : SimulatedIOSDevice.cleanIPhone11
         simulator.attach(device, misbehaviour: .closeAfterReply(request: step), alreadyPaired: true)
         let result = try IOSToolRunner.run(
             USBTestbed.agentBinary(), ["inspect", "--udid", device.udid, "--json"], socketAddress: simulator.socketAddress)
-        #expect(result.signal == nil, "inspect died of signal \(result.signal ?? 0) after \(step)")
+        #expect(result.signal == nil, "inspect died of signal \(result.signal ?? 0) after \(step) (TLS \(tls))")
         let sentences = result.stderr.split(separator: "\n")
         if result.status == 0 {
             // The drop came after the last fact was read: a complete report and nothing to say.
