@@ -78,9 +78,10 @@ struct AnswersSpoolService: Service {
 
     func run() async throws {
         try spool.prepare()
+        // A file half-delivered when the stop comes is finished first: only the wait between looks is cut short.
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             await spool.deliver(to: manager)
-            try? await Task.sleep(for: interval)
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 }

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// `intake-agent run` as systemd runs it: the built binary in a child process (SIGPIPE at its default action, as
+// a service starts), iPhones from a usbmuxd simulator of its own, real signals sent to it.
+
+import DeviceSimulators
+import Foundation
+import Grading
+import Intake
+import Testing
+
+/// The daemon's journal lines, appended by the reading thread and read by the test.
+final class JournalLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+    var all: [String] { lock.withLock { lines } }
+}
+
+/// A running daemon whose standard error (its journal) is collected line by line.
+final class RunningDaemon: @unchecked Sendable {
+    let process = Process()
+    let dataDirectory: URL
+    private let lines = JournalLines()
+
+    init(simulator: USBMuxSimulator, arguments: [String] = []) throws {
+        dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("daemon-\(UUID().uuidString)")
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["--default-signal=PIPE", try AgentBinary.url().path, "run", "--data-dir", dataDirectory.path,
+            "--store", "ALA-MEGA2", "--spool-interval", "0.1"] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["USBMUXD_SOCKET_ADDRESS"] = simulator.socketAddress
+        process.environment = environment
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let handle = err.fileHandleForReading
+        let lines = self.lines
+        Thread.detachNewThread {
+            var buffer = Data()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                buffer.append(chunk)
+                while let newline = buffer.firstIndex(of: 0x0a) {
+                    let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
+                    buffer.removeSubrange(buffer.startIndex...newline)
+                    lines.append(line)
+                }
+            }
+        }
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(at: dataDirectory)
+    }
+
+    var journal: [String] { lines.all }
+
+    /// Waits for a journal line containing every one of `parts`; fails the test with the journal when none comes.
+    @discardableResult
+    func waitFor(_ parts: String..., seconds: Double = 30, sourceLocation: SourceLocation = #_sourceLocation) -> String? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let line = journal.first(where: { line in parts.allSatisfy(line.contains) }) { return line }
+            usleep(20_000)
+        }
+        Issue.record("no journal line with \(parts) within \(seconds) s:\n\(journal.joined(separator: "\n"))", sourceLocation: sourceLocation)
+        return nil
+    }
+
+    /// Waits for a journal line of `device` with one of `events`.
+    @discardableResult
+    func waitForAny(_ events: [String], device: String, seconds: Double = 30, sourceLocation: SourceLocation = #_sourceLocation) -> String? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let line = journal.first(where: { line in line.contains(device) && events.contains(where: line.contains) }) { return line }
+            usleep(20_000)
+        }
+        Issue.record("no journal line of \(device) with one of \(events) within \(seconds) s:\n\(journal.joined(separator: "\n"))", sourceLocation: sourceLocation)
+        return nil
+    }
+
+    func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// Waits for the daemon to end: its exit code, or `nil` when a signal ended it (or it did not end in time).
+    func exitStatus(within seconds: Double) -> (status: Int32?, seconds: Double) {
+        let start = Date()
+        while process.isRunning && Date().timeIntervalSince(start) < seconds { usleep(10_000) }
+        let took = Date().timeIntervalSince(start)
+        guard !process.isRunning else { return (nil, took) }
+        return (process.terminationReason == .exit ? process.terminationStatus : nil, took)
+    }
+}
+
+@Suite("the bench daemon under real signals and dropped phones", .serialized)
+struct DaemonTests {
+    static func answers(iin: String) -> IntakeAnswers {
+        var checklist = ChecklistAnswers(Dictionary(uniqueKeysWithValues: CheckID.allCases.map { ($0, CheckAnswer.pass) }))
+        checklist.cosmetic = .a
+        return IntakeAnswers(
+            checklist: checklist, box: true, charger: true, acceptOffer: true,
+            holder: .init(name: "Нұрлан Әбенов", iin: iin, birthDate: CivilDate(year: 1985, month: 12, day: 31)!, documentNumber: "N1234567"))
+    }
+
+    /// A daemon with a clean iPhone read and its session waiting for the consultant's answers.
+    static func daemonWithAWaitingPhone() throws -> (USBMuxSimulator, RunningDaemon, SimulatedIOSDevice) {
+        let simulator = try USBMuxSimulator.start()
+        let daemon = try RunningDaemon(simulator: simulator)
+        let phone = SimulatedIOSDevice.cleanIPhone11.withFreshIdentity()
+        simulator.attach(phone, alreadyPaired: true)
+        daemon.waitFor("device=ios:\(phone.udid)", "event=answers_pending")
+        return (simulator, daemon, phone)
+    }
+
+    static func write(_ answers: IntakeAnswers, to url: URL) throws {
+        try JSONEncoder().encode(answers).write(to: url)
+    }
+
+    @Test("an iPhone that drops its TLS session mid-read ends its session, not the daemon; SIGTERM then stops it with 0",
+          arguments: ["StartSession", "com.apple.fmip", "StartService", "IORegistry"])
+    func droppedPhoneLeavesTheDaemonUp(step: String) throws {
+        let simulator = try USBMuxSimulator.start()
+        defer { simulator.stop() }
+        let daemon = try RunningDaemon(simulator: simulator)
+        daemon.waitFor("intake-agent 0.1.0 starting")
+        let dropping = SimulatedIOSDevice.cleanIPhone11.withFreshIdentity().withSessionSSL()
+        simulator.attach(dropping, misbehaviour: .closeAfterReply(request: step), alreadyPaired: true)
+        // The session ends with a sentence, or, when the drop came after the last fact (the relay's Goodbye), with
+        // an honest complete read; either way the daemon is up.
+        let ended = daemon.waitForAny(["event=stopped", "event=answers_pending"], device: "device=ios:\(dropping.udid)")
+        if step != "IORegistry" { #expect(ended?.contains("event=stopped") == true, "\(ended ?? "")") }
+        #expect(daemon.process.isRunning, "the daemon died after a phone dropped at \(step):\n\(daemon.journal.joined(separator: "\n"))")
+
+        // The bench goes on: the next phone is read.
+        let next = SimulatedIOSDevice.oldIPhone7.withFreshIdentity().withSessionSSL()
+        simulator.attach(next, alreadyPaired: true)
+        daemon.waitFor("device=ios:\(next.udid)", "event=read_completed")
+        daemon.send(SIGTERM)
+        let (status, _) = daemon.exitStatus(within: 25)
+        #expect(status == 0, "\(daemon.journal.joined(separator: "\n"))")
+        daemon.waitFor("intake-agent stopped")
+    }
+
+    @Test("SIGINT with a session waiting for answers stops it at once, exit 0, nothing issued")
+    func gracefulStopWithAWaitingSession() throws {
+        let (simulator, daemon, phone) = try Self.daemonWithAWaitingPhone()
+        defer { simulator.stop() }
+        daemon.send(SIGINT)
+        let (status, seconds) = daemon.exitStatus(within: 25)
+        #expect(status == 0, "\(daemon.journal.joined(separator: "\n"))")
+        // Far below the 20 s escalation: the waiting session stopped instead of hanging on.
+        #expect(seconds < 10, "the stop took \(seconds) s")
+        daemon.waitFor("open_sessions=1", "stopping sessions")
+        daemon.waitFor("device=ios:\(phone.udid)", "event=stopped")
+    }
+
+    @Test("a second signal during a slow graceful stop ends the daemon at once with exit 1")
+    func secondSignalStopsAtOnce() throws {
+        let simulator = try USBMuxSimulator.start()
+        defer { simulator.stop() }
+        let daemon = try RunningDaemon(simulator: simulator)
+        let phone = SimulatedIOSDevice.cleanIPhone11.withFreshIdentity()
+        // The battery service never answers: the session sits in the read until the step deadline.
+        simulator.attach(phone, misbehaviour: .serviceNeverAnswers(service: "com.apple.mobile.diagnostics_relay"), alreadyPaired: true)
+        daemon.waitFor("device=ios:\(phone.udid)", "event=identified")
+        usleep(300_000)
+        daemon.send(SIGTERM)
+        daemon.waitFor("stopping gracefully")
+        daemon.send(SIGTERM)
+        let (status, seconds) = daemon.exitStatus(within: 5)
+        #expect(status == 1, "\(daemon.journal.joined(separator: "\n"))")
+        #expect(seconds < 3, "the second signal took \(seconds) s")
+        daemon.waitFor("received again: stopping at once")
+    }
+
+    @Test("the spool: a wrong IIN is refused with the session still waiting, the corrected file issues; IINs masked, 0700")
+    func spoolRefusesThenDelivers() throws {
+        let (simulator, daemon, phone) = try Self.daemonWithAWaitingPhone()
+        defer { simulator.stop() }
+        let spool = daemon.dataDirectory.appendingPathComponent("answers")
+        let name = "ios:\(phone.udid).json"
+        // 851231450019: the control digit is wrong.
+        try Self.write(Self.answers(iin: "851231450019"), to: spool.appendingPathComponent(name))
+        daemon.waitFor("answers file \(name) refused", "holder.iin")
+        let rejected = try String(contentsOf: spool.appendingPathComponent("rejected/\(name)"), encoding: .utf8)
+        #expect(!rejected.contains("851231450019"))
+        #expect(rejected.contains("85123145****"))
+        let reason = try String(contentsOf: spool.appendingPathComponent("rejected/\(name).reason"), encoding: .utf8)
+        #expect(reason.contains("control"))
+        #expect(!FileManager.default.fileExists(atPath: spool.appendingPathComponent(name).path))
+        #expect(!daemon.journal.contains { $0.contains("851231450019") })
+
+        try Self.write(Self.answers(iin: "851231450018"), to: spool.appendingPathComponent(name))
+        daemon.waitFor("device=ios:\(phone.udid)", "event=certificate_issued", seconds: 60)
+        #expect(!FileManager.default.fileExists(atPath: spool.appendingPathComponent(name).path))
+        let done = try FileManager.default.contentsOfDirectory(atPath: spool.appendingPathComponent("done").path)
+        #expect(done.count == 1)
+        let copy = try String(contentsOf: spool.appendingPathComponent("done/\(done[0])"), encoding: .utf8)
+        #expect(!copy.contains("851231450018"))
+        #expect(copy.contains("85123145****"))
+        for folder in ["", "done", "rejected"] {
+            let mode = try FileManager.default.attributesOfItem(atPath: spool.appendingPathComponent(folder).path)[.posixPermissions] as? NSNumber
+            #expect(mode?.intValue == 0o700, "answers/\(folder)")
+        }
+        #expect(!daemon.journal.contains { $0.contains("851231450018") })
+        daemon.send(SIGTERM)
+        #expect(daemon.exitStatus(within: 25).status == 0)
+    }
+}
