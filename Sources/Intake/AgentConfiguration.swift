@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 public import Foundation
+import Grading
 
 /// The station's configuration: one JSON file whose every field has a default, so the agent works with no file
 /// at all. Looked up in order: `--config PATH`, `$INTAKE_AGENT_CONFIG`, `/etc/intake-agent/config.json`,
@@ -7,8 +8,11 @@ public import Foundation
 ///
 /// ```json
 /// {"store_id": "ALA-MEGA2", "consultant": "A. Nurlanova", "printer": "/dev/usb/lp0", "paper_columns": 48,
-///  "catalog_path": "/etc/intake-agent/catalog.json", "accept_se_3rd_generation": false}
+///  "catalog_path": "/etc/intake-agent/catalog.json", "settings": ["accept_iphone_se_3rd_generation"]}
 /// ```
+///
+/// `settings` are the rule-set settings by the names `--setting` takes on the command line (one spelling in
+/// both places); the older `"accept_se_3rd_generation": true` is still read as that setting.
 public struct AgentConfiguration: Sendable, Hashable, Codable {
     /// The store this bench stands in (an id from the store list); `nil` until set.
     public var storeID: String?
@@ -22,8 +26,17 @@ public struct AgentConfiguration: Sendable, Hashable, Codable {
     public var catalogPath: String?
     /// The operator's page is ambiguous on the iPhone SE 3rd generation; refused unless this is true.
     public var acceptSE3rdGeneration: Bool
+    /// Rule-set settings switched on, by their `--setting` names (`RuleSet.knownSettings`).
+    public var settings: [String] = []
     /// Where the file was read from, `nil` when defaults are in force.
     public var source: String?
+
+    /// Every rule-set setting in force: `settings` and the older boolean spelling of the SE 3rd generation one.
+    public var ruleSettings: [String] {
+        var all = settings
+        if acceptSE3rdGeneration, !all.contains(RuleSet.acceptSE3rdGeneration) { all.append(RuleSet.acceptSE3rdGeneration) }
+        return all
+    }
 
     public init(
         storeID: String? = nil, consultant: String? = nil, printer: String? = nil, paperColumns: Int = 48,
@@ -40,7 +53,7 @@ public struct AgentConfiguration: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case storeID = "store_id", consultant, printer, paperColumns = "paper_columns", catalogPath = "catalog_path"
-        case acceptSE3rdGeneration = "accept_se_3rd_generation"
+        case acceptSE3rdGeneration = "accept_se_3rd_generation", settings
     }
 
     public init(from decoder: any Decoder) throws {
@@ -51,6 +64,7 @@ public struct AgentConfiguration: Sendable, Hashable, Codable {
         paperColumns = try c.decodeIfPresent(Int.self, forKey: .paperColumns) ?? 48
         catalogPath = try c.decodeIfPresent(String.self, forKey: .catalogPath)
         acceptSE3rdGeneration = try c.decodeIfPresent(Bool.self, forKey: .acceptSE3rdGeneration) ?? false
+        settings = try c.decodeIfPresent([String].self, forKey: .settings) ?? []
         source = nil
     }
 
@@ -88,6 +102,9 @@ public struct AgentConfiguration: Sendable, Hashable, Codable {
         do {
             var config = try JSONDecoder().decode(AgentConfiguration.self, from: data)
             config.source = path
+            if let unknown = config.settings.first(where: { !RuleSet.knownSettings.contains($0) }) {
+                throw Invalid(description: "The configuration file \(path) names an unknown setting \(unknown); the settings are \(RuleSet.knownSettings.joined(separator: ", ")).")
+            }
             guard config.paperColumns == 48 || config.paperColumns == 32 else {
                 throw Invalid(description: "The configuration file \(path) sets paper_columns to \(config.paperColumns); use 48 (80 mm paper) or 32 (58 mm).")
             }

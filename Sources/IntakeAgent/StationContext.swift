@@ -22,14 +22,8 @@ struct StationContext {
         } catch {
             throw Failure(error.description)
         }
-        let catalog: Catalog
-        if let path = configuration.catalogPath {
-            catalog = try Catalog(contentsOf: URL(fileURLWithPath: path))
-        } else {
-            catalog = try Catalog.loadDefault()
-        }
-        let ruleSet = configuration.acceptSE3rdGeneration
-            ? RuleSet.current.enabling(RuleSet.acceptSE3rdGeneration) : RuleSet.current
+        let catalog = try StationRules.catalog(path: configuration.catalogPath)
+        let ruleSet = StationRules.ruleSet(settings: configuration.ruleSettings)
         let stores = try StoreList.loadDefault()
         guard let storeID = store ?? configuration.storeID else {
             throw Failure("No store is set for this bench: pass --store ID or set store_id in the configuration (data/stores.csv lists the ids).")

@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import Grading
+import Intake
 
 struct CatalogCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,8 +24,9 @@ struct CatalogCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let catalog = try rules.loadCatalog()
-            let ruleSet = try rules.ruleSet()
+            let configuration = try global.loadConfiguration()
+            let catalog = try rules.loadCatalog(configuration)
+            let ruleSet = rules.ruleSet(configuration)
             var models = catalog.models
             if let brand {
                 let wanted = ruleSet.acceptedBrand(brand) ?? brand
@@ -98,13 +100,40 @@ struct CatalogOptions: ParsableArguments {
         }
     }
 
-    func loadCatalog() throws -> Catalog {
-        if let catalog { return try Catalog(contentsOf: URL(fileURLWithPath: catalog)) }
-        return try Catalog.loadDefault()
+    /// The catalog in force: `--catalog`, else the configuration's `catalog_path`, else the built-in one.
+    func loadCatalog(_ configuration: AgentConfiguration) throws -> Catalog {
+        try StationRules.catalog(path: catalog ?? configuration.catalogPath)
     }
 
-    func ruleSet() throws -> RuleSet {
-        settings.reduce(RuleSet.current) { $0.enabling($1) }
+    /// The rule set with the settings of the configuration and of `--setting` switched on.
+    func ruleSet(_ configuration: AgentConfiguration) -> RuleSet {
+        StationRules.ruleSet(settings: configuration.ruleSettings + settings)
+    }
+}
+
+/// The catalog and rule set every command uses, from one place, so that `quote`, `catalog`, `intake`, `run`,
+/// `certificate issue` and `demo` give the same offer for the same device and configuration.
+enum StationRules {
+    static func catalog(path: String?) throws -> Catalog {
+        guard let path else { return try Catalog.loadDefault() }
+        return try Catalog(contentsOf: URL(fileURLWithPath: path))
+    }
+
+    static func ruleSet(settings: [String]) -> RuleSet {
+        Set(settings).sorted().reduce(RuleSet.current) { $0.enabling($1) }
+    }
+}
+
+extension GlobalOptions {
+    /// The configuration in force (`--config`, `$INTAKE_AGENT_CONFIG`, /etc, the data directory); a file that is
+    /// named but missing or unreadable is an error, never the defaults.
+    func loadConfiguration() throws -> AgentConfiguration {
+        do throws(AgentConfiguration.Invalid) {
+            return try AgentConfiguration.load(
+                explicitPath: config, dataDirectory: resolvedDataDir, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw Failure(error.description)
+        }
     }
 }
 

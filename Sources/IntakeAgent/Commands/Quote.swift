@@ -2,6 +2,7 @@
 public import ArgumentParser
 import Foundation
 import Grading
+import Intake
 
 struct Quote: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -48,10 +49,11 @@ struct Quote: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let catalog = try rules.loadCatalog()
-            let ruleSet = try rules.ruleSet()
+            let configuration = try global.loadConfiguration()
+            let catalog = try rules.loadCatalog(configuration)
+            let ruleSet = rules.ruleSet(configuration)
             var place: Store? = nil
-            if let store {
+            if let store = store ?? configuration.storeID {
                 let stores = try StoreList.loadDefault()
                 guard let found = stores.store(id: store) else {
                     throw Failure("No store \"\(store)\" is in the store list: check the id (such as ALA-DOSTYK-PLAZA).")
