@@ -9,40 +9,36 @@ import Foundation
 import Logging
 
 extension Inspect {
-    /// Reads the Android phone the options name; `nil` when none matches (another platform may).
-    func inspectAndroid(logger: Logger) async throws -> Inspection? {
-        let options = AndroidReader.Options(
-            commandTimeout: .seconds(10), handshake: .init(answer: .seconds(5), allow: .seconds(allowWait)))
-        let waiting: @Sendable () -> Void = { [allowWait] in
+    private var androidOptions: AndroidReader.Options {
+        AndroidReader.Options(commandTimeout: .seconds(10), handshake: .init(answer: .seconds(5), allow: .seconds(allowWait)))
+    }
+
+    private var awaitingAllow: @Sendable () -> Void {
+        { [allowWait] in
             Output.error("the phone asks \"Allow USB debugging?\": unlock it and tap Allow; waiting up to \(allowWait) s.")
         }
-        if let adbTcp {
-            guard let (host, port) = ADBTCPTransport.parseEndpoint(adbTcp) else {
-                throw Failure("--adb-tcp takes HOST:PORT, such as 192.168.1.20:5555, not \(adbTcp).")
-            }
-            let key = try DeviceSelection.adbKey(in: global.resolvedDataDir)
-            let transport = try ADBTCPTransport(host: host, port: port)
-            let report = try await AndroidReader.inspect(over: transport, key: key, options: options, onAwaitingAllow: waiting)
-            return Self.androidInspection(report)
-        }
-        guard udid == nil else { return nil }
-        let usb: LibUSBContext
-        do { usb = try LibUSBContext(logger: logger) } catch {
-            logger.info("no USB access for Android phones: \(error)")
-            return nil
-        }
-        defer { usb.shutdown() }
-        guard let chosen = try DeviceSelection.androidPhone(among: try await usb.devices(), serial: serial) else { return nil }
-        guard chosen.kind == .androidADB else {
+    }
+
+    /// Reads an Android phone in `adb tcpip` mode.
+    func inspectAndroid(host: String, port: UInt16, logger: Logger) async throws -> Inspection {
+        let key = try DeviceSelection.adbKey(in: global.resolvedDataDir)
+        let transport = try ADBTCPTransport(host: host, port: port)
+        let report = try await AndroidReader.inspect(over: transport, key: key, options: androidOptions, onAwaitingAllow: awaitingAllow)
+        return Self.androidInspection(report)
+    }
+
+    /// Reads an Android phone on the USB bus; one with debugging off is reported from its descriptors.
+    func inspectAndroid(usb: LibUSBContext?, phone: USBDeviceInfo, logger: Logger) async throws -> Inspection {
+        guard let usb, phone.kind == .androidADB else {
             return Self.androidInspection(AndroidReader.noDebuggingReport(
-                serial: chosen.serial, manufacturer: chosen.manufacturer, product: chosen.product,
-                vendorID: chosen.vendorID, productID: chosen.productID))
+                serial: phone.serial, manufacturer: phone.manufacturer, product: phone.product,
+                vendorID: phone.vendorID, productID: phone.productID))
         }
         let key = try DeviceSelection.adbKey(in: global.resolvedDataDir)
         // The reader closes the transport (and releases the interface) when it is done with the connection.
-        let transport = try ADBUSBTransport(context: usb, device: chosen)
+        let transport = try ADBUSBTransport(context: usb, device: phone)
         let report = try await AndroidReader.inspect(
-            over: transport, key: key, options: options, usbSerial: chosen.serial, onAwaitingAllow: waiting)
+            over: transport, key: key, options: androidOptions, usbSerial: phone.serial, onAwaitingAllow: awaitingAllow)
         return Self.androidInspection(report)
     }
 

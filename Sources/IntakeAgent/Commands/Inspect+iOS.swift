@@ -1,41 +1,32 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// The iOS path of `inspect`: the devices usbmuxd lists, matched by UDID (with or without its dash), USB serial
-// or Apple serial number, and read through one lockdown session each.
+// Which device `inspect` reads (the DeviceLocator `intake` uses too), and the iOS path: one lockdown session.
 
 import Diagnostics
 import Logging
 
 extension Inspect {
-    /// Reads the iPhone or iPad the options name; `nil` when no iOS device matches (another platform may).
-    func inspectIOS(logger: Logger) async throws -> Inspection? {
-        let devices = await IOSMux.devices()
-        if devices.isEmpty, let problem = IOSMux.socketAddressProblem() {
-            // The one reason libusbmuxd gives no sign of: say it rather than "no phone".
-            throw Failure(problem)
-        }
+    /// Finds the device the options name (DeviceLocator, as `intake` does) and reads it.
+    func locateAndRead(logger: Logger) async throws -> Inspection {
         let options = IOSReadOptions(trustWait: .seconds(trustWait))
-        let wanted = udid ?? serial
-        if let wanted, let device = devices.first(where: { $0.matches(udidOrSerial: wanted) }) {
-            return Self.inspection(await IOSDeviceSession.read(udid: device.udid, options: options, logger: logger))
+        var usb: LibUSBContext?
+        if adbTcp == nil {
+            do { usb = try LibUSBContext(logger: logger) } catch { logger.info("no USB access for Android phones: \(error)") }
         }
-        if udid != nil { return nil }
-        if let serial {
-            // The Apple serial number is only readable through a paired session: read every device at once.
-            let results = await withTaskGroup(of: IOSReadResult.self) { group in
-                for device in devices {
-                    group.addTask { await IOSDeviceSession.read(udid: device.udid, options: options, logger: logger) }
-                }
-                return await group.reduce(into: []) { $0.append($1) }
-            }
-            let wantedSerial = serial.uppercased()
-            return results.first { $0.facts.serialNumber?.uppercased() == wantedSerial }.map(Self.inspection)
+        defer { usb?.shutdown() }
+        let locator = DeviceLocator(
+            udid: udid, serial: serial, adbTcp: adbTcp,
+            nothingConnected: "No phone is connected: plug one in (unlocked), or list the devices with `intake-agent devices`.")
+        switch try await locator.locate(usb: usb, iosOptions: options, logger: logger) {
+        case .ios(let udid, let read):
+            let result: IOSReadResult
+            if let read { result = read } else { result = await IOSDeviceSession.read(udid: udid, options: options, logger: logger) }
+            return Self.inspection(result)
+        case .androidUSB(let phone):
+            return try await inspectAndroid(usb: usb, phone: phone, logger: logger)
+        case .adbTCP(let host, let port):
+            return try await inspectAndroid(host: host, port: port, logger: logger)
         }
-        guard !devices.isEmpty else { return nil }
-        guard devices.count == 1 else {
-            throw Failure("\(devices.count) iPhones or iPads are connected: choose one with --udid or --serial.")
-        }
-        return Self.inspection(await IOSDeviceSession.read(udid: devices[0].udid, options: options, logger: logger))
     }
 
     private static func inspection(_ result: IOSReadResult) -> Inspection {

@@ -42,13 +42,7 @@ struct Inspect: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let logger = global.makeLogger()
-            var found: Inspection? = adbTcp == nil ? try await inspectIOS(logger: logger) : nil
-            if found == nil { found = try await inspectAndroid(logger: logger) }
-            guard var inspection = found else {
-                if let udid { throw Failure("No iPhone or iPad with UDID \(udid) is connected: check the cable, or list the devices with `intake-agent devices`.") }
-                if let serial { throw Failure("No connected device has the serial \(serial): check it, or list the devices with `intake-agent devices`.") }
-                throw Failure("No phone is connected: plug one in (unlocked), or list the devices with `intake-agent devices`.")
-            }
+            var inspection = try await locateAndRead(logger: logger)
             inspection.report = Self.namingModel(inspection.report)
             if json {
                 try Output.json(inspection.report)
