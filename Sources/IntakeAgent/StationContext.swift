@@ -3,6 +3,7 @@ import Foundation
 import Grading
 import Intake
 import IntakeStore
+import Printing
 
 /// Opens what a session needs on this station: configuration, catalog, store list, registry, keys, blocklist.
 /// `intake`, `run` and `demo` share it so that the three behave alike.
@@ -10,6 +11,8 @@ struct StationContext {
     let configuration: AgentConfiguration
     let station: Station
     let context: IntakeContext
+    /// The configured printer (`printer`, `paper_columns`), `nil` when the bench has none.
+    let printer: StationPrinter?
 
     static func open(
         global: GlobalOptions, station options: StationOptions, store: String?, dataDirectory: URL? = nil
@@ -36,6 +39,17 @@ struct StationContext {
         let context = IntakeContext(
             appraiser: Appraiser(catalog: catalog, ruleSet: ruleSet), stores: stores, issuer: station.issuer,
             blocklist: Blocklist(dataDirectory: dataDir), storeID: storeID, consultant: consultant)
-        return StationContext(configuration: configuration, station: station, context: context)
+        return StationContext(
+            configuration: configuration, station: station, context: context, printer: try printer(configuration))
+    }
+
+    /// The station's printer from the configuration, or from `--printer` where a command overrides it.
+    static func printer(_ configuration: AgentConfiguration, override: String? = nil, columns: Int? = nil) throws -> StationPrinter? {
+        guard let destination = override ?? configuration.printer else { return nil }
+        let columns = columns ?? configuration.paperColumns
+        guard let width = PaperWidth(columns: columns) else {
+            throw Failure("The paper width \(columns) is neither 48 (80 mm paper) nor 32 (58 mm paper): set paper_columns (or --paper-columns) to one of them.")
+        }
+        return StationPrinter(destination: destination, width: width)
     }
 }

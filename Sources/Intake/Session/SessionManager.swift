@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
 public import Logging
+import IntakeStore
 import Synchronization
 
 /// The sessions on one bench, one per device, as the daemon and (later) the web console see them: device events
@@ -45,8 +46,13 @@ public actor SessionManager {
         let answers: IntakeAnswers
     }
 
-    public init(context: IntakeContext, defaults: IntakeAnswers = IntakeAnswers(), logger: Logger) {
+    /// The station's printer, when one is configured: a session's slip is printed the moment its certificate
+    /// is issued, and the session moves to `printed`.
+    private let printer: StationPrinter?
+
+    public init(context: IntakeContext, defaults: IntakeAnswers = IntakeAnswers(), printer: StationPrinter? = nil, logger: Logger) {
         self.context = context
+        self.printer = printer
         self.defaults = defaults
         self.logger = logger
         let (updates, continuation) = AsyncStream.makeStream(of: SessionUpdate.self, bufferingPolicy: .bufferingNewest(10_000))
@@ -72,10 +78,11 @@ public actor SessionManager {
             await withDiscardingTaskGroup { sessions in
                 for await start in startStream {
                     sessions.addTask {
-                        _ = await start.session.run(
+                        let outcome = await start.session.run(
                             answers: start.answers,
                             ask: { _, current in await self.waitForAnswers(key: start.key, current: current) },
                             observe: { update in ordered.yield((start.key, update)) })
+                        if let certificate = outcome.certificate { await self.printSlip(certificate, session: start.session) }
                     }
                 }
             }
@@ -199,6 +206,22 @@ public actor SessionManager {
     }
 
     // MARK: - Private
+
+    /// Prints a just-issued certificate on the configured printer; a printer problem is logged with what to do and
+    /// the certificate stays issued (the registry's audit log records the attempt either way).
+    private func printSlip(_ certificate: Certificate, session: IntakeSession) async {
+        guard let printer else { return }
+        switch await printer.print(
+            certificate.number, registry: context.issuer.registry, stores: context.stores,
+            consultant: certificate.consultant, at: context.now())
+        {
+        case .printed(let path):
+            await session.markPrinted()
+            logger.info("slip printed", metadata: ["session": "\(session.id)", "certificate": "\(certificate.number)", "printer": "\(path)"])
+        case .failed(let sentence):
+            logger.error("\(sentence)", metadata: ["session": "\(session.id)", "certificate": "\(certificate.number)"])
+        }
+    }
 
     private func start(_ session: IntakeSession, key: String, answers: IntakeAnswers) {
         guard !shuttingDown else {

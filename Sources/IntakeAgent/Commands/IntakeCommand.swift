@@ -32,11 +32,15 @@ struct IntakeCommand: AsyncParsableCommand {
     @Flag(help: "A device with no data link (AirPods, Watch, MacBook): the model and serial come from the answers.")
     var manual = false
 
-    @Option(help: "Also print the slip to this printer device or file once the certificate is issued.")
+    @Option(
+        name: [.customLong("printer"), .customLong("print-to")],
+        help: "Print the slip once the certificate is issued: a printer device (/dev/usb/lp0), usb for the first receipt printer, or a file; defaults to printer in the configuration.")
     var printTo: String?
 
-    @Option(help: "Paper width in characters for the slip: 48 (80 mm) or 32 (58 mm).")
-    var width: Int = 48
+    @Option(
+        name: [.customLong("paper-columns"), .customLong("width")],
+        help: "Paper width in characters for the slip: 48 (80 mm) or 32 (58 mm); defaults to paper_columns in the configuration.")
+    var width: Int?
 
     @Flag(help: "Print the session's outcome as one JSON object.")
     var json = false
@@ -88,27 +92,25 @@ struct IntakeCommand: AsyncParsableCommand {
             let outcome = await session.run(answers: initial, ask: ask, observe: observe)
 
             var printed = false
-            if let certificate = outcome.certificate, let printTo {
-                guard let paper = PaperWidth(columns: width) else {
-                    throw Failure("The width \(width) is neither 48 (80 mm paper) nor 32 (58 mm paper).")
-                }
-                let slip = try Slip(certificate: certificate, store: opened.context.stores.store(id: certificate.content.storeID), width: paper)
-                do throws(PrintError) {
-                    try PrinterPort(path: printTo).send(try slipBytes(slip, forDevice: printTo))
+            let printer = try StationContext.printer(opened.configuration, override: printTo, columns: width)
+            if let certificate = outcome.certificate, let printer {
+                switch await printer.print(
+                    certificate.number, registry: opened.station.registry, stores: opened.context.stores,
+                    consultant: certificate.consultant)
+                {
+                case .printed:
                     printed = true
-                } catch {
-                    Output.error("\(error.description) The certificate \(certificate.number) stays issued: print it again with `intake-agent print \(certificate.number) --output \(printTo)`.")
-                }
-                if printed {
-                    _ = try await opened.station.registry.markPrinted(certificate.number, consultant: opened.context.consultant, at: Date())
                     await session.markPrinted()
+                case .failed(let sentence):
+                    Output.error(sentence)
                 }
             }
+            let paper = printer?.width ?? PaperWidth(columns: width ?? opened.configuration.paperColumns) ?? .mm80
 
             if json {
                 try Output.json(IntakeOutcomeJSON(outcome, printed: printed))
             } else {
-                IntakeSummary.print(outcome, width: PaperWidth(columns: width) ?? .mm80, stores: opened.context.stores)
+                IntakeSummary.print(outcome, width: paper, stores: opened.context.stores)
             }
             switch outcome.state {
             case .certificateIssued, .printed, .offerDeclined: return
@@ -116,11 +118,5 @@ struct IntakeCommand: AsyncParsableCommand {
                 throw Failure(outcome.reasons.first ?? "The session stopped in state \(outcome.state.rawValue).")
             }
         }
-    }
-
-    /// Text for files and terminals, ESC/POS for printer devices.
-    private func slipBytes(_ slip: Slip, forDevice path: String) throws(PrintError) -> [UInt8] {
-        guard path.hasPrefix("/dev/") else { return Array(slip.text().utf8) }
-        do { return try slip.escpos() } catch { throw PrintError("The slip could not be encoded for the printer: \(error).") }
     }
 }

@@ -58,6 +58,7 @@ struct Run: AsyncParsableCommand {
             metadata: [
                 "libusb": "\(LibUSBContext.libusbVersion)", "store": "\(opened.context.storeID)",
                 "data_dir": "\(dataDir.path)", "config": "\(opened.configuration.source ?? "defaults")",
+                "printer": "\(opened.printer?.destination ?? "none")",
             ])
 
         let usb: LibUSBContext
@@ -75,7 +76,7 @@ struct Run: AsyncParsableCommand {
         let manager = SessionManager(
             context: opened.context,
             defaults: IntakeAnswers(store: opened.context.storeID, consultant: opened.context.consultant),
-            logger: logger)
+            printer: opened.printer, logger: logger)
         let readers = BenchReaders(logger: logger, usb: usb, adbKey: try DeviceSelection.adbKey(in: dataDir))
         let spool = AnswersSpool(directory: dataDir.appendingPathComponent("answers"), logger: logger)
 

@@ -20,7 +20,8 @@ enum AgentBinary {
         throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "intake-agent is not built beside \(me.path): run `swift build` first."])
     }
 
-    static func run(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> Run {
+    /// The agent started with `arguments`, its output and error on pipes, no standard input.
+    private static func start(_ arguments: [String], environment extra: [String: String]) throws -> (Process, Pipe, Pipe) {
         let process = Process()
         process.executableURL = try url()
         process.arguments = arguments
@@ -33,10 +34,24 @@ enum AgentBinary {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        return (process, out, err)
+    }
+
+    static func run(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> Run {
+        let (process, out, err) = try start(arguments, environment: extra)
         // Read both pipes while the child runs, so a large slip never blocks it on a full pipe.
         async let stdout = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
         async let stderr = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
         let (o, e) = await (stdout, stderr)
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// `run` for synchronous tests, for commands whose error output is small (it is read after the output).
+    static func runBlocking(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Run {
+        let (process, out, err) = try start(arguments, environment: extra)
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Run(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
     }

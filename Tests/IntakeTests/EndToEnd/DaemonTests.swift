@@ -107,9 +107,9 @@ struct DaemonTests {
     }
 
     /// A daemon with a clean iPhone read and its session waiting for the consultant's answers.
-    static func daemonWithAWaitingPhone() throws -> (USBMuxSimulator, RunningDaemon, SimulatedIOSDevice) {
+    static func daemonWithAWaitingPhone(arguments: [String] = []) throws -> (USBMuxSimulator, RunningDaemon, SimulatedIOSDevice) {
         let simulator = try USBMuxSimulator.start()
-        let daemon = try RunningDaemon(simulator: simulator)
+        let daemon = try RunningDaemon(simulator: simulator, arguments: arguments)
         let phone = SimulatedIOSDevice.cleanIPhone11.withFreshIdentity()
         simulator.attach(phone, alreadyPaired: true)
         daemon.waitFor("device=ios:\(phone.udid)", "event=answers_pending")
@@ -177,9 +177,12 @@ struct DaemonTests {
         daemon.waitFor("received again: stopping at once")
     }
 
-    @Test("the spool: a wrong IIN is refused with the session still waiting, the corrected file issues; IINs masked, 0700")
+    @Test("the spool: a wrong IIN is refused with the session still waiting, the corrected file issues and the daemon prints it; IINs masked, 0700")
     func spoolRefusesThenDelivers() throws {
-        let (simulator, daemon, phone) = try Self.daemonWithAWaitingPhone()
+        let slip = FileManager.default.temporaryDirectory.appendingPathComponent("slip-\(UUID().uuidString).txt")
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("config-\(UUID().uuidString).json")
+        try Data(#"{"printer": "\#(slip.path)", "paper_columns": 32}"#.utf8).write(to: config)
+        let (simulator, daemon, phone) = try Self.daemonWithAWaitingPhone(arguments: ["--config", config.path])
         defer { simulator.stop() }
         let spool = daemon.dataDirectory.appendingPathComponent("answers")
         let name = "ios:\(phone.udid).json"
@@ -195,7 +198,18 @@ struct DaemonTests {
         #expect(!daemon.journal.contains { $0.contains("851231450019") })
 
         try Self.write(Self.answers(iin: "851231450018"), to: spool.appendingPathComponent(name))
-        daemon.waitFor("device=ios:\(phone.udid)", "event=certificate_issued", seconds: 60)
+        let issued = daemon.waitFor("device=ios:\(phone.udid)", "event=certificate_issued", seconds: 60) ?? ""
+        // The configured printer gets the slip (32 columns) and the session moves on to printed.
+        daemon.waitFor("device=ios:\(phone.udid)", "event=printed")
+        let printed = try String(contentsOf: slip, encoding: .utf8)
+        // The session's line says "Certificate NUMBER for AMOUNT issued to ...".
+        let words = issued.split(separator: " ")
+        let number = try #require(words.firstIndex(of: "Certificate").map { words[$0 + 1] }, "\(issued)")
+        #expect(printed.contains(number), "\(printed)")
+        #expect(printed.split(separator: "\n").allSatisfy { $0.count <= 32 }, "\(printed)")
+        // The registry counts the print (the audit log's certificate.printed).
+        let show = try AgentBinary.runBlocking(["certificate", "show", String(number), "--data-dir", daemon.dataDirectory.path])
+        #expect(show.stdout.contains("printed:   1 time(s)"), "\(show.stdout)\(show.stderr)")
         #expect(!FileManager.default.fileExists(atPath: spool.appendingPathComponent(name).path))
         let done = try FileManager.default.contentsOfDirectory(atPath: spool.appendingPathComponent("done").path)
         #expect(done.count == 1)
