@@ -64,11 +64,14 @@ public struct CertificateDraft: Sendable, Hashable {
     public var modelIdentifier: String
     public var grade: String
     public var ruleSet: String
+    /// Why it is dated before today, for the audit log (`certificate issue --issued-on D --reason R`).
+    public var reason: String?
 
     public init(
         terms: CertificateTerms, deviceKeys: [DeviceKey], deviceSerial: String?, modelIdentifier: String,
-        grade: String, ruleSet: String
+        grade: String, ruleSet: String, reason: String? = nil
     ) {
+        self.reason = reason
         self.terms = terms
         self.deviceKeys = Array(Set(deviceKeys + [terms.deviceKey])).sorted()
         self.deviceSerial = deviceSerial
