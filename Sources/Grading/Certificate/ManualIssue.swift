@@ -28,7 +28,7 @@ public enum ManualIssue {
             if let ceiling, amount > ceiling {
                 refusals.append(Refusal(
                     code: "amount_above_offer",
-                    reason: "\(amount.slipText) is more than the rules offer for a \(model.displayName) graded \(grade) (at most \(ceiling.slipText), its largest storage, no battery deduction or kit bonus): issue the amount of the offer."))
+                    reason: "\(amount.slipText) is more than the rules offer for the \(model.displayName) at grade \(grade) (at most \(ceiling.slipText), its largest storage, no battery deduction or kit bonus): issue the amount of the offer."))
             } else if ceiling == nil {
                 refusals.append(Refusal(code: "storage_unknown", reason: "The catalog has no price for the \(model.displayName), so it cannot be certified."))
             }

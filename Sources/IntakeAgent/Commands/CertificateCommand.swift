@@ -24,12 +24,6 @@ struct StationOptions: ParsableArguments {
         consultant ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
     }
 
-    func validate() throws {
-        if let consultant, let problem = TextInput.problem(consultant, field: "consultant's name") {
-            throw ValidationError(problem)
-        }
-    }
-
     func open(_ global: GlobalOptions) throws -> Station {
         var code: StationCode?
         if let stationCode {

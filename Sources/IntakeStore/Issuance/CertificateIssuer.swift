@@ -70,6 +70,9 @@ public struct CertificateIssuer: Sendable {
                 try await refuse(problem, key: keys.first, consultant: TextInput.shown(consultant), at: time)
             }
         }
+        // The keys of one request name one device: the registry remembers that even when this request is refused,
+        // so a later IMEI-only or serial-only request for the same phone finds the certificate it already has.
+        try await registry.link(keys)
         let live = try await registry.liveCertificate(forAnyOf: keys)
         let result = CertificateRules.terms(
             amount: request.amount, issuedOn: request.issuedOn, holderName: request.holderName, iin: request.iin,

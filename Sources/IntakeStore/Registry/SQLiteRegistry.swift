@@ -163,9 +163,7 @@ public final class SQLiteRegistry: CertificateRegistry {
         let salt = (0..<16).map { _ in UInt8.random(in: 0...255) }
         // The keys of one request belong to one device: remember that, even when the request is refused, so a later
         // request that names only one of them (an IMEI-only and a serial-only one) finds the other.
-        if draft.deviceKeys.count > 1 {
-            try await guarded { try await pool.write { db in try Self.link(draft.deviceKeys.map(\.rawValue), db) } }
-        }
+        try await link(draft.deviceKeys)
         do {
             return try await pool.write { db in
                 let keys = try Self.linkedKeys(of: draft.deviceKeys.map(\.rawValue), db)
@@ -352,6 +350,11 @@ public final class SQLiteRegistry: CertificateRegistry {
         } }
     }
 
+    public func link(_ keys: [DeviceKey]) async throws {
+        guard keys.count > 1 else { return }
+        try await guarded { try await pool.write { db in try Self.link(keys.map(\.rawValue), db) } }
+    }
+
     public func isBlocklisted(imei: String) async throws -> Bool {
         try blocklist.contains(imei: imei)
     }
@@ -362,6 +365,7 @@ public final class SQLiteRegistry: CertificateRegistry {
         -> Certificate
     {
         let reason = try Self.requireReason(reason, for: "void")
+        try Self.requirePlain(consultant, field: "consultant's name")
         return try await change(number) { certificate, db in
             switch certificate.status {
             case .voided:
@@ -384,7 +388,8 @@ public final class SQLiteRegistry: CertificateRegistry {
     public func redeem(
         _ number: CertificateNumber, split: Redemption.Split, on day: CivilDate, consultant: String, at time: Date
     ) async throws -> Certificate {
-        try await change(number) { certificate, db in
+        try Self.requirePlain(consultant, field: "consultant's name")
+        return try await change(number) { certificate, db in
             switch certificate.status {
             case .voided:
                 throw StoreError.refused(
@@ -434,7 +439,8 @@ public final class SQLiteRegistry: CertificateRegistry {
     private func recordPrint(
         _ number: CertificateNumber, event: String, reason: String?, consultant: String, at time: Date
     ) async throws -> Certificate {
-        try await change(number) { certificate, db in
+        try Self.requirePlain(consultant, field: "consultant's name")
+        return try await change(number) { certificate, db in
             guard certificate.status != .voided else {
                 throw StoreError.refused("Certificate \(number) is void: it is not printed.")
             }
@@ -465,12 +471,17 @@ public final class SQLiteRegistry: CertificateRegistry {
         } }
     }
 
+    /// Refuses text holding a control character (``TextInput``) with its sentence.
+    private static func requirePlain(_ text: String, field: String) throws {
+        if let problem = TextInput.problem(text, field: field) { throw StoreError.invalid(problem) }
+    }
+
     private static func requireReason(_ reason: String, for action: String) throws -> String {
         let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else {
             throw StoreError.invalid("A \(action) needs a reason for the audit log: give one with --reason.")
         }
-        if let problem = TextInput.problem(trimmed, field: "reason for the \(action)") { throw StoreError.invalid(problem) }
+        try requirePlain(trimmed, field: "reason for the \(action)")
         return trimmed
     }
 
