@@ -81,22 +81,27 @@ struct DataDirectoryTests {
         }
     }
 
-    /// Eight processes issue on one new data directory at the same moment, three times over: every one succeeds
-    /// (schema, station key and numbers made once), with eight distinct numbers.
+    /// Sixteen processes open one new data directory at the same moment (twelve list, four issue), six times
+    /// over: every one succeeds, the schema, the station key and the numbers made once. Without the lock around
+    /// creating the schema, about one run in twelve failed ("table certificate already exists").
     @Test func concurrentFirstOpensOfANewDataDirectoryNeverFail() async throws {
-        for _ in 0..<3 {
+        for _ in 0..<6 {
             let bench = try BenchCLI()
-            let runs = try await withThrowingTaskGroup(of: AgentBinary.Run.self) { group in
-                for device in 0..<8 {
-                    group.addTask { try await bench.issue(imei: [Fixtures.imei(device + 10)]) }
+            let runs = try await withThrowingTaskGroup(of: (Bool, AgentBinary.Run).self) { group in
+                for process in 0..<16 {
+                    group.addTask {
+                        process < 4
+                            ? (true, try await bench.issue(imei: [Fixtures.imei(process + 10)]))
+                            : (false, try await bench.run(["certificate", "list", "--json"]))
+                    }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
-            for run in runs { #expect(run.status == 0, "\(run.stderr)") }
-            let numbers = Set(try runs.map(BenchCLI.number))
-            #expect(numbers.count == 8)
+            for (_, run) in runs { #expect(run.status == 0, "\(run.stderr)") }
+            let numbers = Set(try runs.filter(\.0).map { try BenchCLI.number($0.1) })
+            #expect(numbers.count == 4)
             let list = try await bench.run(["certificate", "list", "--json"])
-            #expect((try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [Any])?.count == 8)
+            #expect((try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [Any])?.count == 4)
         }
     }
 
