@@ -45,9 +45,7 @@ public final class ADBKey: @unchecked Sendable {
                 throw KeyError("The ADB key \(privateURL.path) is not a readable PEM private key; move it away and run again to make a new one.")
             }
             let key = try ADBKey(pkey: pkey, comment: comment)
-            if !fm.fileExists(atPath: publicURL.path) {
-                try Data((key.publicKeyText + "\n").utf8).write(to: publicURL)
-            }
+            if !fm.fileExists(atPath: publicURL.path) { try writePublicKey(key, to: publicURL) }
             return key
         }
         if !fm.fileExists(atPath: directory.path) {
@@ -59,11 +57,20 @@ public final class ADBKey: @unchecked Sendable {
         let tmp = directory.appendingPathComponent("adbkey.tmp-\(getpid())")
         guard fm.createFile(atPath: tmp.path, contents: try key.privateKeyPEM(), attributes: [.posixPermissions: 0o600])
         else { throw KeyError("Could not write the ADB key to \(directory.path); check the data directory is writable.") }
-        try Data((key.publicKeyText + "\n").utf8).write(to: publicURL, options: .atomic)
+        try writePublicKey(key, to: publicURL)
         guard rename(tmp.path, privateURL.path) == 0 else {
             throw KeyError("Could not write the ADB key to \(privateURL.path); check the data directory is writable.")
         }
         return key
+    }
+
+    /// Writes `adbkey.pub` (atomically); a failure is one sentence naming the file.
+    private static func writePublicKey(_ key: ADBKey, to url: URL) throws {
+        do {
+            try Data((key.publicKeyText + "\n").utf8).write(to: url, options: .atomic)
+        } catch {
+            throw KeyError("Could not write the ADB public key to \(url.path); check the data directory is writable.")
+        }
     }
 
     /// A new key held only in memory (tests, benchmarks, the demo).

@@ -18,6 +18,9 @@ public final class SQLiteRegistry: CertificateRegistry {
     /// The station keys whose signatures this registry's certificates must carry. Every certificate read is
     /// checked against them: a row changed behind the agent's back is reported as altered, never returned.
     private let trusted = Mutex(KeyRing())
+    /// The data directory whose station key this registry trusts, read again when a certificate names a key the
+    /// registry does not hold yet (another process made the first key after this one opened).
+    private let stationKeyDirectory: URL?
 
     /// Opens (creating and migrating) the registry of a data directory, with its `blocklist.txt`, trusting the
     /// directory's station key. A data directory is created 0700. A registry that holds certificates while the
@@ -26,7 +29,7 @@ public final class SQLiteRegistry: CertificateRegistry {
         try DataDirectory.prepare(dataDirectory)
         try self.init(
             path: dataDirectory.appendingPathComponent(SQLiteRegistry.fileName).path,
-            blocklist: Blocklist(dataDirectory: dataDirectory))
+            blocklist: Blocklist(dataDirectory: dataDirectory), stationKeyDirectory: dataDirectory)
         if let key = try StationKey.loadExisting(in: dataDirectory) {
             try trust(publicKey: key.publicKey)
         } else {
@@ -43,9 +46,14 @@ public final class SQLiteRegistry: CertificateRegistry {
     /// and `-shm` files the same mode) and a wider mode is narrowed. Opening and migrating happen under an
     /// exclusive lock on `path.lock`, so several processes opening a new data directory at once all succeed.
     /// It trusts no key until ``trust(publicKey:)``.
-    public init(path: String, blocklist: Blocklist) throws {
+    public convenience init(path: String, blocklist: Blocklist) throws {
+        try self.init(path: path, blocklist: blocklist, stationKeyDirectory: nil)
+    }
+
+    private init(path: String, blocklist: Blocklist, stationKeyDirectory: URL?) throws {
         self.path = path
         self.blocklist = blocklist
+        self.stationKeyDirectory = stationKeyDirectory
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.label = "registry"
@@ -131,7 +139,13 @@ public final class SQLiteRegistry: CertificateRegistry {
 
     /// `certificate` when its stored row still matches its signature; ``StoreError/altered(_:)`` otherwise.
     private func sound(_ certificate: Certificate) throws -> Certificate {
-        let ring = trusted.withLock { $0 }
+        var ring = trusted.withLock { $0 }
+        if ring.keys[certificate.content.keyID] == nil, let directory = stationKeyDirectory,
+            let key = try? StationKey.loadExisting(in: directory), key.keyID == certificate.content.keyID
+        {
+            try trust(publicKey: key.publicKey)
+            ring = trusted.withLock { $0 }
+        }
         guard certificate.verify(with: ring) else { throw StoreError.altered(certificate.number) }
         return certificate
     }
