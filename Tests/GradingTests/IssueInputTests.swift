@@ -168,6 +168,28 @@ struct IssueInputTests {
         }
     }
 
+    /// A model built in code (no catalog validated it) with a price past the bound: the ceiling's checked
+    /// arithmetic refuses it naming the entry instead of trapping on the multiplication.
+    @Test func aModelPricedPastTheBoundIsRefusedNotTrapped() throws {
+        let model = CatalogModel(
+            id: "huge", family: .androidPhone, brand: "Samsung", name: "Galaxy Huge", year: 2024, identifiers: ["SM-HUGE"],
+            prices: [StoragePrice(storageGB: 128, marketPrice: Tenge(Int.max))])
+        #expect(Pricing.ceiling(model: model, grade: GradeLabel(functional: .ok, cosmetic: .a), ruleSet: .current) == nil)
+        #expect(Tenge(Int.max).checkedPercent(90) == nil)
+        #expect(Tenge(157_000).checkedPercent(90) == Tenge(141_300))
+        let stores = try StoreList.loadDefault()
+        let result = ManualIssue.check(
+            model: model, store: try #require(stores.store(id: "ALA-SAMAL2-100")), grade: "ok/A", amount: Tenge(1000),
+            ruleSet: .current, issuedOn: try #require(CivilDate("2026-11-23")), today: try #require(CivilDate("2026-11-23")),
+            reason: nil)
+        guard case .failure(let refusal) = result else {
+            Issue.record("a model priced at Int.max was certified")
+            return
+        }
+        #expect(refusal.refusals.map(\.code) == ["price_unknown"])
+        #expect(refusal.description.contains("entry huge"))
+    }
+
     @Test(arguments: [Int.max, Redemption.largestAmount + 1])
     func redemptionOfHugeAmountsIsRefusedNotTrapped(_ price: Int) {
         let result = Redemption.split(

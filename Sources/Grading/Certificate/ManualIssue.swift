@@ -30,7 +30,9 @@ public enum ManualIssue {
                     code: "amount_above_offer",
                     reason: "\(amount.slipText) is more than the rules offer for the \(model.displayName) at grade \(grade) (at most \(ceiling.slipText), its largest storage, no battery deduction or kit bonus): issue the amount of the offer."))
             } else if ceiling == nil {
-                refusals.append(Refusal(code: "storage_unknown", reason: "The catalog has no price for the \(model.displayName), so it cannot be certified."))
+                refusals.append(Refusal(
+                    code: "price_unknown",
+                    reason: "The catalog's entry \(model.id) has no market price from 1 to \(Tenge(StoragePrice.marketPriceRange.upperBound).slipText) for the \(model.displayName), so it cannot be certified: fix the catalog."))
             }
         }
         if amount <= .zero {

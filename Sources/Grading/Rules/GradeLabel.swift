@@ -42,10 +42,13 @@ public struct GradeLabel: Sendable, Hashable, CustomStringConvertible {
 extension Pricing {
     /// The most the rules offer for `model` at `grade`: its largest storage's market price times the grade factor,
     /// rounded down to the rule set's step, without battery deduction or kit bonus. `nil` when the catalog has
-    /// no price for it.
+    /// no price for it, or one outside ``StoragePrice/marketPriceRange`` (a model built in code; a loaded catalog
+    /// refuses such a price, naming the entry).
     public static func ceiling(model: CatalogModel, grade: GradeLabel, ruleSet: RuleSet) -> Tenge? {
-        guard let top = model.prices.map(\.marketPrice).max() else { return nil }
-        return top.percent(ruleSet.factor(functional: grade.functional, cosmetic: grade.cosmetic))
+        guard let top = model.prices.map(\.marketPrice).max(),
+            model.prices.allSatisfy({ StoragePrice.marketPriceRange.contains($0.marketPrice.amount) })
+        else { return nil }
+        return top.checkedPercent(ruleSet.factor(functional: grade.functional, cosmetic: grade.cosmetic))?
             .roundedDown(toMultipleOf: ruleSet.roundingStep)
     }
 }

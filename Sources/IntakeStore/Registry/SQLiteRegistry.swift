@@ -81,9 +81,7 @@ public final class SQLiteRegistry: CertificateRegistry {
 
     /// Trusts certificates signed by `publicKey` (the station's own key; a rotated-out key of this station).
     public func trust(publicKey: Data) throws {
-        var ring = trusted.withLock { $0 }
-        try ring.add(publicKey: publicKey)
-        trusted.withLock { $0 = ring }
+        try trusted.withLock { ring in try ring.add(publicKey: publicKey) }
     }
 
     /// How many certificates the registry holds, whatever their status.
