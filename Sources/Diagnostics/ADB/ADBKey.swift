@@ -28,27 +28,49 @@ public final class ADBKey: @unchecked Sendable {
         let publicURL = directory.appendingPathComponent("adbkey.pub")
         let fm = FileManager.default
         if fm.fileExists(atPath: privateURL.path) {
-            let pem = try Data(contentsOf: privateURL)
+            // Refused when group or others may read it, as ssh and the station key refuse theirs: whoever reads it
+            // can answer every phone that once trusted this bench.
+            var info = stat()
+            guard stat(privateURL.path, &info) == 0 else {
+                throw KeyError("Cannot read the ADB key \(privateURL.path): \(String(cString: strerror(errno))).")
+            }
+            guard info.st_mode & 0o077 == 0 else {
+                throw KeyError(
+                    "The ADB key \(privateURL.path) is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))): run `chmod 600 \(privateURL.path)`.")
+            }
+            guard let pem = try? Data(contentsOf: privateURL) else {
+                throw KeyError("Cannot read the ADB key \(privateURL.path): check that the agent's user owns it.")
+            }
             guard let pkey = readPEM(pem) else {
                 throw KeyError("The ADB key \(privateURL.path) is not a readable PEM private key; move it away and run again to make a new one.")
             }
             let key = try ADBKey(pkey: pkey, comment: comment)
-            if !fm.fileExists(atPath: publicURL.path) {
-                try Data((key.publicKeyText + "\n").utf8).write(to: publicURL)
-            }
+            if !fm.fileExists(atPath: publicURL.path) { try writePublicKey(key, to: publicURL) }
             return key
         }
-        try fm.createDirectory(at: directory, withIntermediateDirectories: true)
+        if !fm.fileExists(atPath: directory.path) {
+            // The data directory holds private keys: nobody but the agent's user may list it.
+            try fm.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
         let key = try generate(comment: comment)
         // Written to a temporary name with mode 0600 first, then renamed: a crash never leaves half a key.
         let tmp = directory.appendingPathComponent("adbkey.tmp-\(getpid())")
         guard fm.createFile(atPath: tmp.path, contents: try key.privateKeyPEM(), attributes: [.posixPermissions: 0o600])
         else { throw KeyError("Could not write the ADB key to \(directory.path); check the data directory is writable.") }
-        try Data((key.publicKeyText + "\n").utf8).write(to: publicURL, options: .atomic)
+        try writePublicKey(key, to: publicURL)
         guard rename(tmp.path, privateURL.path) == 0 else {
             throw KeyError("Could not write the ADB key to \(privateURL.path); check the data directory is writable.")
         }
         return key
+    }
+
+    /// Writes `adbkey.pub` (atomically); a failure is one sentence naming the file.
+    private static func writePublicKey(_ key: ADBKey, to url: URL) throws {
+        do {
+            try Data((key.publicKeyText + "\n").utf8).write(to: url, options: .atomic)
+        } catch {
+            throw KeyError("Could not write the ADB public key to \(url.path); check the data directory is writable.")
+        }
     }
 
     /// A new key held only in memory (tests, benchmarks, the demo).

@@ -50,6 +50,17 @@ public struct StoragePrice: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey { case storageGB = "storage_gb", marketPrice = "market_price" }
 
+    /// The market prices a catalog may hold: a phone's, in whole tenge. The bound keeps every offer's arithmetic
+    /// (grade factor, deductions, bonuses in percent) far inside `Int`, so pricing never traps.
+    public static let marketPriceRange = 1...100_000_000
+
+    /// The storage sizes a catalog may hold, in GB (64 TB).
+    public static let storageRange = 1...65_536
+
+    static func marketPriceProblem(_ price: Int) -> String {
+        "is \(price); a market price is a whole number of tenge above zero and at most \(Tenge(marketPriceRange.upperBound).slipText)."
+    }
+
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(storageGB, forKey: .storageGB)

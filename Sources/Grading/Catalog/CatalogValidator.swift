@@ -154,11 +154,13 @@ enum CatalogValidator {
                 var storage: Int? = nil
                 if let gb = priceMembers["storage_gb"], gb != .null {
                     storage = try priceFields.integer("storage_gb")
-                    guard let storage, storage > 0 else { throw priceFields.fail("storage_gb", "must be a size in GB above zero.") }
+                    guard let storage, StoragePrice.storageRange.contains(storage) else {
+                        throw priceFields.fail("storage_gb", "must be a size in GB from 1 to \(StoragePrice.storageRange.upperBound).")
+                    }
                 }
                 let price = try priceFields.integer("market_price")
-                guard price > 0 else {
-                    throw priceFields.fail("market_price", "must be a whole number of tenge above zero, not \(price).")
+                guard StoragePrice.marketPriceRange.contains(price) else {
+                    throw priceFields.fail("market_price", StoragePrice.marketPriceProblem(price))
                 }
                 guard !prices.contains(where: { $0.storageGB == storage }) else {
                     throw priceFields.fail("storage_gb", "lists \(storage.map { "\($0) GB" } ?? "the single size") twice; keep one price per size.")
@@ -189,6 +191,18 @@ enum CatalogValidator {
         var ids: [String: Int] = [:]
         for (position, model) in models.enumerated() {
             let entry = "model #\(position + 1) (\(model.id))"
+            for (slot, price) in model.prices.enumerated() {
+                if !StoragePrice.marketPriceRange.contains(price.marketPrice.amount) {
+                    throw CatalogError(
+                        source: source, entry: entry, field: "prices[\(slot)].market_price",
+                        message: StoragePrice.marketPriceProblem(price.marketPrice.amount))
+                }
+                if let gb = price.storageGB, !StoragePrice.storageRange.contains(gb) {
+                    throw CatalogError(
+                        source: source, entry: entry, field: "prices[\(slot)].storage_gb",
+                        message: "must be a size in GB from 1 to \(StoragePrice.storageRange.upperBound).")
+                }
+            }
             if let other = ids.updateValue(position, forKey: model.id) {
                 throw CatalogError(source: source, entry: entry, field: "id", message: "is already used by model #\(other + 1); ids must be unique.")
             }

@@ -53,26 +53,35 @@ public enum CertificateRules {
         day >= issue && day <= expiry(issuedOn: issue)
     }
 
-    /// The device's key: its smallest valid IMEI (so a dual-SIM phone has one key whatever slot order was read),
-    /// else its serial number (uppercased, spaces dropped), else `nil` (no certificate can be issued).
+    /// The device's key: its smallest IMEI (so a dual-SIM phone has one key whatever slot order was read), else its
+    /// serial number (``SerialNumber/normalize(_:)``), else `nil` (no certificate can be issued). IMEIs are
+    /// normalised first (``IMEI/normalize(_:)``); a malformed one gives no key here, and ``terms(amount:issuedOn:holderName:iin:birthDate:store:model:imeis:serial:alreadyCertified:)``
+    /// refuses it.
     public static func deviceKey(imeis: [String], serial: String?) -> DeviceKey? {
-        if let imei = imeis.filter(IMEI.isValid).min() { return .imei(imei) }
-        if let serial = normalizedSerial(serial) { return .serial(serial) }
+        if let imei = normalizedIMEIs(imeis).min() { return .imei(imei) }
+        if let serial = SerialNumber.normalize(serial) { return .serial(serial) }
         return nil
     }
 
-    /// Every key the device can be known by (each valid IMEI, and the serial): a registry checks them all so a
-    /// second certificate is refused whichever of them was read the first time.
+    /// Every key the device can be known by (each IMEI, and the serial), normalised: a registry checks them all so
+    /// a second certificate is refused whichever of them was read, and however it was spelled, the first time.
     public static func allDeviceKeys(imeis: [String], serial: String?) -> [DeviceKey] {
-        var keys = Set(imeis.filter(IMEI.isValid).map(DeviceKey.imei))
-        if let serial = normalizedSerial(serial) { keys.insert(.serial(serial)) }
+        var keys = Set(normalizedIMEIs(imeis).map(DeviceKey.imei))
+        if let serial = SerialNumber.normalize(serial) { keys.insert(.serial(serial)) }
         return keys.sorted()
     }
 
-    static func normalizedSerial(_ serial: String?) -> String? {
-        guard let serial else { return nil }
-        let cleaned = String(serial.unicodeScalars.filter { $0 != " " && $0 != "\t" && $0 != "-" }).uppercased()
-        return cleaned.isEmpty ? nil : cleaned
+    /// The well-formed IMEIs of `imeis`, as 15 digits each.
+    static func normalizedIMEIs(_ imeis: [String]) -> [String] {
+        imeis.compactMap { try? IMEI.normalize($0).get() }
+    }
+
+    /// The refusal of every malformed IMEI in `imeis` (one sentence each).
+    public static func malformedIMEIs(_ imeis: [String]) -> [Refusal] {
+        imeis.compactMap { text in
+            guard case .failure(let malformed) = IMEI.normalize(text) else { return nil }
+            return Refusal(code: "bad_imei", reason: malformed.description)
+        }
     }
 
     /// The holder check: a valid IIN, age 21–68 on `day` from the document's birth date; a birth date that
@@ -110,8 +119,15 @@ public enum CertificateRules {
                 code: "store_takes_no_apple",
                 reason: "The store \(store.id) takes no Apple products, so it cannot issue a certificate for this \(model.displayName)."))
         }
+        refusals += malformedIMEIs(imeis)
+        if let problem = TextInput.problem(holderName, field: "holder's name") {
+            refusals.append(Refusal(code: "holder_name", reason: problem))
+        }
+        if let serial, let problem = TextInput.problem(serial, field: "serial number") {
+            refusals.append(Refusal(code: "serial", reason: problem))
+        }
         let key = deviceKey(imeis: imeis, serial: serial)
-        if key == nil {
+        if key == nil, refusals.allSatisfy({ $0.code != "bad_imei" }) {
             refusals.append(Refusal(code: "device_key", reason: "The device has neither a valid IMEI nor a serial number: type one of them."))
         }
         if let taken = allDeviceKeys(imeis: imeis, serial: serial).first(where: alreadyCertified) {

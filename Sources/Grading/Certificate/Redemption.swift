@@ -69,6 +69,8 @@ public enum Redemption {
         case minimumAboveMaximum
         case minimumAbovePrice
         case months(Int)
+        /// An amount above ``Redemption/largestAmount``: a typo, and past it the arithmetic could overflow.
+        case tooLarge(String)
 
         public var description: String {
             switch self {
@@ -77,10 +79,16 @@ public enum Redemption {
             case .negativePrepayment: return "Prepayments cannot be negative: check the contract's minimum and maximum prepayment."
             case .minimumAboveMaximum: return "The minimum prepayment is above the maximum: check the contract's terms."
             case .minimumAbovePrice: return "The minimum prepayment is above the phone's price: check the contract's terms."
-            case .months(let months): return "A contract runs at least 1 month, not \(months): check the term."
+            case .months(let months): return "A contract runs from 1 to \(Redemption.longestTermMonths) months, not \(months): check the term."
+            case .tooLarge(let what): return "The \(what) is above \(Tenge(Redemption.largestAmount).slipText), which no Contract Phone costs: check the number."
             }
         }
     }
+
+    /// The largest amount a split takes (ten billion tenge): far above any phone, far below where `Int` overflows.
+    public static let largestAmount = 10_000_000_000
+    /// The longest contract term taken, in months.
+    public static let longestTermMonths = 600
 
     /// Splits `certificate` over `contract`.
     public static func split(certificate: Tenge, contract: Contract) -> Result<Split, SplitError> {
@@ -89,7 +97,13 @@ public enum Redemption {
         guard contract.minimumPrepayment >= .zero, contract.maximumPrepayment >= .zero else { return .failure(.negativePrepayment) }
         guard contract.minimumPrepayment <= contract.maximumPrepayment else { return .failure(.minimumAboveMaximum) }
         guard contract.minimumPrepayment <= contract.price else { return .failure(.minimumAbovePrice) }
-        guard contract.months >= 1 else { return .failure(.months(contract.months)) }
+        guard (1...longestTermMonths).contains(contract.months) else { return .failure(.months(contract.months)) }
+        for (what, value) in [
+            ("certificate amount", certificate), ("phone's price", contract.price),
+            ("minimum prepayment", contract.minimumPrepayment), ("maximum prepayment", contract.maximumPrepayment),
+        ] where value.amount > largestAmount {
+            return .failure(.tooLarge(what))
+        }
 
         // A prepayment above the price would finance a negative amount: the maximum is capped at the price.
         let maximum = min(contract.maximumPrepayment, contract.price)

@@ -22,6 +22,13 @@ public struct Tenge: Sendable, Hashable, Comparable, Codable, CustomStringConver
     /// `percent`% of the amount, rounded toward zero (whole tenge; integer arithmetic only).
     public func percent(_ percent: Int) -> Tenge { Tenge(amount * percent / 100) }
 
+    /// `percent`% of the amount, or `nil` when the product would overflow `Int` (checked arithmetic: a price from
+    /// outside the catalog's bounds never traps).
+    public func checkedPercent(_ percent: Int) -> Tenge? {
+        let (product, overflow) = amount.multipliedReportingOverflow(by: percent)
+        return overflow ? nil : Tenge(product / 100)
+    }
+
     /// The amount rounded down to a multiple of `step` (a step of 0 or 1 leaves it as it is).
     public func roundedDown(toMultipleOf step: Int) -> Tenge {
         guard step > 1 else { return self }

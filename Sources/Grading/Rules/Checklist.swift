@@ -189,6 +189,8 @@ public struct ChecklistAnswers: Sendable, Hashable, Codable {
     public var answers: [CheckID: CheckAnswer]
     /// Battery health read by the consultant (Settings › Battery) when the device gave none over USB.
     public var batteryHealthPercent: Int?
+    /// The battery health percentages a consultant may give; anything else is refused, never clamped.
+    public static let batteryRange = 0...100
     /// An overall cosmetic grade; the result is the worse of it and the failed cosmetic checks.
     public var cosmetic: CosmeticGrade?
     /// An overall functional grade; the result is the worse of it and the failed functional checks.
@@ -227,6 +229,11 @@ public struct ChecklistAnswers: Sendable, Hashable, Codable {
         }
         self.answers = answers
         batteryHealthPercent = try container.decodeIfPresent(Int.self, forKey: .batteryHealthPercent)
+        if let battery = batteryHealthPercent, !ChecklistAnswers.batteryRange.contains(battery) {
+            throw DecodingError.dataCorruptedError(
+                forKey: .batteryHealthPercent, in: container,
+                debugDescription: "The battery health is a percentage from 0 to 100, not \(battery): read it again in the device's settings.")
+        }
         cosmetic = try container.decodeIfPresent(CosmeticGrade.self, forKey: .cosmetic)
         functional = try container.decodeIfPresent(FunctionalGrade.self, forKey: .functional)
     }

@@ -15,7 +15,10 @@ public enum Grader {
         var cosmetic = CosmeticGrade.a
         var functionalReasons: [String] = []
         var cosmeticReasons: [String] = []
-        let battery = (facts.batteryHealthPercent ?? answers.batteryHealthPercent).map { min(100, max(0, $0)) }
+        // A device may report a new battery above 100% of its design capacity: that reading is clamped. A typed
+        // answer outside 0-100 is a typo: it counts as no answer, so the check stays pending.
+        let typed = answers.batteryHealthPercent.flatMap { ChecklistAnswers.batteryRange.contains($0) ? $0 : nil }
+        let battery = (facts.batteryHealthPercent.map { min(100, max(0, $0)) } ?? typed)
 
         for check in Checklist.checks(for: family) {
             let outcome = resolve(

@@ -98,8 +98,10 @@ extension CertificateCommand {
         var iin: String
         @Option(help: "The holder's birth date from the identity document (YYYY-MM-DD).")
         var birthDate: String
-        @Option(help: "The issue date (YYYY-MM-DD); defaults to today.")
+        @Option(help: "The issue date (YYYY-MM-DD); defaults to today, and may be up to 7 days back with --reason.")
         var issuedOn: String?
+        @Option(help: "Why the certificate is dated before today, for the audit log.")
+        var reason: String?
         @Flag(help: "Print the certificate as JSON.")
         var json = false
 
@@ -114,11 +116,26 @@ extension CertificateCommand {
                 guard let catalogModel = match.model else {
                     throw Failure(match.notFoundMessage ?? "The model \"\(model)\" is not in the catalog.")
                 }
+                guard let rules = RuleSet.named(ruleSet) else {
+                    throw Failure("The rule set \"\(TextInput.shown(ruleSet))\" is not one this intake-agent knows: leave --rule-set out to use \(RuleSet.current.id).")
+                }
+                // A malformed IMEI is refused, never dropped: the device would otherwise be certified without it.
+                if let malformed = CertificateRules.malformedIMEIs(imei).first { throw Failure(malformed.reason) }
+                let today = benchToday()
+                let day = try issuedOn.map { try parseDate($0, "issue date") } ?? today
+                let checked: ManualIssue.Accepted
+                switch ManualIssue.check(
+                    model: catalogModel, store: store, grade: grade, amount: Tenge(amount), ruleSet: rules, issuedOn: day,
+                    today: today, reason: reason)
+                {
+                case .success(let accepted): checked = accepted
+                case .failure(let refusal): throw Failure(refusal.description)
+                }
                 let request = IssueRequest(
-                    amount: Tenge(amount), issuedOn: try issuedOn.map { try parseDate($0, "issue date") } ?? benchToday(),
-                    holderName: holderName, iin: iin, birthDate: try parseDate(birthDate, "birth date"), store: store,
-                    model: catalogModel, modelIdentifier: modelIdentifier, imeis: imei, serial: serial, grade: grade,
-                    ruleSet: ruleSet)
+                    amount: Tenge(amount), issuedOn: day, holderName: holderName, iin: iin,
+                    birthDate: try parseDate(birthDate, "birth date"), store: store, model: catalogModel,
+                    modelIdentifier: modelIdentifier, imeis: imei, serial: serial, grade: checked.grade.description,
+                    ruleSet: rules.id, reason: day == today ? nil : reason)
                 let opened = try station.open(global)
                 let certificate = try await opened.issuer.issue(request, consultant: station.resolvedConsultant)
                 if json { try Output.json(certificate.summary) } else { printSummary(certificate) }
@@ -348,8 +365,9 @@ extension CertificateCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let key = try StationKey.loadOrCreate(in: global.resolvedDataDir)
-                Output.line(key.keyListLine)
+                // Through the station, so a registry whose key went missing is reported instead of given a new key.
+                let station = try Station(dataDirectory: global.resolvedDataDir)
+                Output.line(station.key.keyListLine)
             }
         }
     }

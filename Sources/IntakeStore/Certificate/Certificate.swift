@@ -138,11 +138,15 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case io(String)
     /// The database was written by a newer build.
     case newerDatabase(String)
+    /// The stored row no longer matches its signature: changed outside the agent, or forged.
+    case altered(CertificateNumber)
 
     public var description: String {
         switch self {
         case .refused(let sentence), .invalid(let sentence), .io(let sentence), .newerDatabase(let sentence):
             sentence
+        case .altered(let number):
+            "Certificate \(number) is ALTERED: its stored row no longer matches its signature, so it was changed outside intake-agent or forged; do not accept, print or redeem it, and restore the registry from the backup."
         case .notFound(let number):
             "No certificate \(number) is in this registry: check the number, or look it up at the store that issued it."
         }

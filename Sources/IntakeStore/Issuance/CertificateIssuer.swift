@@ -19,11 +19,15 @@ public struct IssueRequest: Sendable, Hashable {
     public var serial: String?
     public var grade: String
     public var ruleSet: String
+    /// Why the certificate is dated before today (kept in the audit log).
+    public var reason: String?
 
     public init(
         amount: Tenge, issuedOn: CivilDate, holderName: String, iin: String, birthDate: CivilDate, store: Store,
-        model: CatalogModel, modelIdentifier: String?, imeis: [String], serial: String?, grade: String, ruleSet: String
+        model: CatalogModel, modelIdentifier: String?, imeis: [String], serial: String?, grade: String, ruleSet: String,
+        reason: String? = nil
     ) {
+        self.reason = reason
         self.amount = amount
         self.issuedOn = issuedOn
         self.holderName = holderName
@@ -55,11 +59,25 @@ public struct CertificateIssuer: Sendable {
 
     public func issue(_ request: IssueRequest, consultant: String, at time: Date = Date()) async throws -> Certificate {
         let keys = CertificateRules.allDeviceKeys(imeis: request.imeis, serial: request.serial)
+        // Control characters are refused before anything is looked up or stored: a NUL cut the stored name short
+        // and the certificate then read as forged.
+        let typed: [(String, String?)] = [
+            ("consultant's name", consultant), ("model identifier", request.modelIdentifier), ("grade", request.grade),
+            ("rule set", request.ruleSet), ("reason", request.reason),
+        ]
+        for case let (field, text?) in typed {
+            if let problem = TextInput.problem(text, field: field) {
+                try await refuse(problem, key: keys.first, consultant: TextInput.shown(consultant), at: time)
+            }
+        }
+        // The keys of one request name one device: the registry remembers that even when this request is refused,
+        // so a later IMEI-only or serial-only request for the same phone finds the certificate it already has.
+        try await registry.link(keys)
         let live = try await registry.liveCertificate(forAnyOf: keys)
         let result = CertificateRules.terms(
             amount: request.amount, issuedOn: request.issuedOn, holderName: request.holderName, iin: request.iin,
             birthDate: request.birthDate, store: request.store, model: request.model, imeis: request.imeis,
-            serial: request.serial, alreadyCertified: { live?.deviceKeys.contains($0) ?? false })
+            serial: request.serial, alreadyCertified: { _ in live != nil })
         let terms: CertificateTerms
         switch result {
         case .success(let accepted):
@@ -73,10 +91,11 @@ public struct CertificateIssuer: Sendable {
             try await refuse(sentences.joined(separator: " "), key: keys.first, consultant: consultant, at: time)
         }
         let identifier = request.modelIdentifier ?? request.model.identifiers.first ?? request.model.id
+        let serial = SerialNumber.normalize(request.serial)
         let fields: [(String, String)] = [
             ("holder's name", terms.holderName), ("model identifier", identifier), ("model name", terms.modelName),
-            ("serial number", request.serial ?? ""), ("grade", request.grade), ("rule set", request.ruleSet),
-            ("store id", terms.storeID),
+            ("serial number", serial ?? ""), ("grade", request.grade), ("rule set", request.ruleSet),
+            ("store id", terms.storeID), ("reason", request.reason ?? ""),
         ]
         if let (name, _) = fields.first(where: { $0.1.utf8.count > 120 }) {
             try await refuse("The \(name) is longer than 120 bytes: shorten it.", key: terms.deviceKey, consultant: consultant, at: time)
@@ -84,9 +103,10 @@ public struct CertificateIssuer: Sendable {
         if request.grade.isEmpty || request.ruleSet.isEmpty {
             try await refuse("A certificate needs the grade and the rule set it was graded under.", key: terms.deviceKey, consultant: consultant, at: time)
         }
+        let reason = request.reason.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
         let draft = CertificateDraft(
-            terms: terms, deviceKeys: keys, deviceSerial: request.serial.flatMap { $0.isEmpty ? nil : $0 },
-            modelIdentifier: identifier, grade: request.grade, ruleSet: request.ruleSet)
+            terms: terms, deviceKeys: keys, deviceSerial: serial, modelIdentifier: identifier, grade: request.grade,
+            ruleSet: request.ruleSet, reason: reason)
         do {
             return try await registry.issue(draft, signer: signer, station: station, consultant: consultant, at: time)
         } catch StoreError.refused(let sentence) {

@@ -9,12 +9,14 @@ public struct Station: Sendable {
     public let key: StationKey
     public let issuer: CertificateIssuer
 
-    /// Opens everything under `dataDirectory`; `stationCode` overrides the code derived from the key id (the
-    /// chain assigns codes so two stations never share one).
+    /// Opens everything under `dataDirectory` (created 0700); `stationCode` overrides the code derived from the key
+    /// id (the chain assigns codes so two stations never share one). The station key is created only while the
+    /// registry holds no certificate: with certificates and no key, opening fails, naming the file to restore.
     public init(dataDirectory: URL, stationCode: StationCode? = nil) throws {
         self.dataDirectory = dataDirectory
         registry = try SQLiteRegistry(dataDirectory: dataDirectory)
         key = try StationKey.loadOrCreate(in: dataDirectory)
+        try registry.trust(publicKey: key.publicKey)
         issuer = CertificateIssuer(registry: registry, signer: key, station: stationCode)
     }
 

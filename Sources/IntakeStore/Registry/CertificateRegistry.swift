@@ -24,8 +24,12 @@ public protocol CertificateRegistry: Sendable {
     /// Certificates newest first, filtered.
     func list(_ filter: CertificateFilter) async throws -> [Certificate]
 
-    /// The live certificate holding any of `keys`, if one does.
+    /// The live certificate holding any of `keys`, or any key linked to them, if one does.
     func liveCertificate(forAnyOf keys: [DeviceKey]) async throws -> Certificate?
+
+    /// Records that `keys` (an IMEI and a serial read or typed together) name one device, so that a later request
+    /// naming only one of them finds a certificate held under another. Links are never removed.
+    func link(_ keys: [DeviceKey]) async throws
 
     /// Voids an issued or printed certificate (freeing its device), with the reason.
     func void(_ number: CertificateNumber, reason: String, consultant: String, at time: Date) async throws -> Certificate
@@ -64,11 +68,14 @@ public struct CertificateDraft: Sendable, Hashable {
     public var modelIdentifier: String
     public var grade: String
     public var ruleSet: String
+    /// Why it is dated before today, for the audit log (`certificate issue --issued-on D --reason R`).
+    public var reason: String?
 
     public init(
         terms: CertificateTerms, deviceKeys: [DeviceKey], deviceSerial: String?, modelIdentifier: String,
-        grade: String, ruleSet: String
+        grade: String, ruleSet: String, reason: String? = nil
     ) {
+        self.reason = reason
         self.terms = terms
         self.deviceKeys = Array(Set(deviceKeys + [terms.deviceKey])).sorted()
         self.deviceSerial = deviceSerial

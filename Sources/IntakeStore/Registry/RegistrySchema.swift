@@ -8,6 +8,9 @@ enum RegistrySchema {
         migrator.registerMigration("2026-11-v1 certificates, device keys, audit log, number sequences") { db in
             try db.execute(sql: v1)
         }
+        migrator.registerMigration("2026-12-v2 guards on inserts, device links") { db in
+            try db.execute(sql: v2)
+        }
         return migrator
     }
 
@@ -122,5 +125,113 @@ enum RegistrySchema {
             scope TEXT NOT NULL PRIMARY KEY,
             next INTEGER NOT NULL CHECK (next >= 0)
         ) STRICT;
+        """
+
+    /// An `INSERT OR REPLACE` deletes the row it replaces without firing a DELETE or UPDATE trigger (unless
+    /// `recursive_triggers` is on), so v1's guards let a certificate, its device keys or an audit row be replaced
+    /// wholesale. Each table now refuses an insert onto an existing row, and the device keys can only be freed by
+    /// voiding. The signature check on every read catches what a person who drops these triggers still changes.
+    ///
+    /// `device_link` remembers the keys one request named together (an IMEI and the serial), so a later request
+    /// naming only one of them is known to be the same device.
+    private static let v2 = """
+        CREATE TRIGGER certificate_row_never_replaced BEFORE INSERT ON certificate
+        WHEN EXISTS (SELECT 1 FROM certificate WHERE number = NEW.number)
+        BEGIN
+            SELECT RAISE(ABORT, 'a certificate number is issued once: its row is never replaced');
+        END;
+
+        CREATE TRIGGER certificate_starts_issued BEFORE INSERT ON certificate
+        WHEN NEW.status <> 'issued' OR NEW.print_count <> 0 OR NEW.redemption IS NOT NULL OR NEW.void_reason IS NOT NULL
+        BEGIN
+            SELECT RAISE(ABORT, 'a certificate starts issued, never printed, unspent');
+        END;
+
+        CREATE TRIGGER certificate_one_live_per_device_on_insert BEFORE INSERT ON certificate
+        WHEN EXISTS (SELECT 1 FROM certificate WHERE device_key = NEW.device_key AND status <> 'voided')
+        BEGIN
+            SELECT RAISE(ABORT, 'one live certificate per device_key');
+        END;
+
+        CREATE TRIGGER certificate_device_row_never_replaced BEFORE INSERT ON certificate_device
+        WHEN EXISTS (SELECT 1 FROM certificate_device WHERE number = NEW.number AND device_key = NEW.device_key)
+        BEGIN
+            SELECT RAISE(ABORT, 'a certificate''s device key is recorded once');
+        END;
+
+        CREATE TRIGGER certificate_device_one_live_on_insert BEFORE INSERT ON certificate_device
+        WHEN EXISTS (SELECT 1 FROM certificate_device WHERE device_key = NEW.device_key AND live = 1)
+        BEGIN
+            SELECT RAISE(ABORT, 'one live certificate per device_key');
+        END;
+
+        CREATE TRIGGER certificate_device_of_a_live_certificate BEFORE INSERT ON certificate_device
+        WHEN NEW.live IS NOT 1 OR NOT EXISTS (SELECT 1 FROM certificate WHERE number = NEW.number AND status <> 'voided')
+        BEGIN
+            SELECT RAISE(ABORT, 'device keys are recorded for a live certificate, as live');
+        END;
+
+        CREATE TRIGGER certificate_device_keys_never_change BEFORE UPDATE OF number, device_key ON certificate_device
+        BEGIN
+            SELECT RAISE(ABORT, 'device keys of certificates never change');
+        END;
+
+        CREATE TRIGGER certificate_device_freed_only_by_void BEFORE UPDATE OF live ON certificate_device
+        WHEN NOT (NEW.live IS OLD.live
+            OR (OLD.live = 1 AND NEW.live = 0
+                AND (SELECT status FROM certificate WHERE number = NEW.number) = 'voided'))
+        BEGIN
+            SELECT RAISE(ABORT, 'a device is freed only by voiding its certificate');
+        END;
+
+        CREATE TRIGGER audit_row_never_replaced BEFORE INSERT ON audit
+        WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM audit WHERE id = NEW.id)
+        BEGIN
+            SELECT RAISE(ABORT, 'the audit log is append-only');
+        END;
+
+        CREATE TRIGGER number_sequence_never_rewound BEFORE INSERT ON number_sequence
+        WHEN EXISTS (SELECT 1 FROM number_sequence WHERE scope = NEW.scope AND next > NEW.next)
+        BEGIN
+            SELECT RAISE(ABORT, 'certificate numbers are never reused');
+        END;
+
+        CREATE TRIGGER number_sequence_only_grows BEFORE UPDATE ON number_sequence
+        WHEN NEW.scope IS NOT OLD.scope OR NEW.next < OLD.next
+        BEGIN
+            SELECT RAISE(ABORT, 'certificate numbers are never reused');
+        END;
+
+        CREATE TRIGGER number_sequence_never_deleted BEFORE DELETE ON number_sequence
+        BEGIN
+            SELECT RAISE(ABORT, 'certificate numbers are never reused');
+        END;
+
+        CREATE TABLE device_link (
+            device_key TEXT NOT NULL,
+            linked_key TEXT NOT NULL,
+            PRIMARY KEY (device_key, linked_key)
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TRIGGER device_link_row_never_replaced BEFORE INSERT ON device_link
+        WHEN EXISTS (SELECT 1 FROM device_link WHERE device_key = NEW.device_key AND linked_key = NEW.linked_key)
+        BEGIN
+            SELECT RAISE(ABORT, 'a device link is recorded once');
+        END;
+
+        CREATE TRIGGER device_link_no_update BEFORE UPDATE ON device_link
+        BEGIN
+            SELECT RAISE(ABORT, 'device links never change');
+        END;
+
+        CREATE TRIGGER device_link_no_delete BEFORE DELETE ON device_link
+        BEGIN
+            SELECT RAISE(ABORT, 'device links never change');
+        END;
+
+        -- Links the keys existing certificates already hold together.
+        INSERT INTO device_link (device_key, linked_key)
+        SELECT DISTINCT mine.device_key, other.device_key FROM certificate_device AS mine
+        JOIN certificate_device AS other ON other.number = mine.number AND other.device_key <> mine.device_key;
         """
 }

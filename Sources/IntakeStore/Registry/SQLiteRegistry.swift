@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 public import Foundation
 import GRDB
+import Glibc
 public import Grading
+import Synchronization
 
 /// The embedded registry: SQLite through GRDB in the data directory (`registry.sqlite`), WAL with
 /// `synchronous = FULL` (a certificate the consultant saw issued survives a power cut), named migrations, and the
@@ -13,25 +15,51 @@ public final class SQLiteRegistry: CertificateRegistry {
     public let path: String
     public let blocklist: Blocklist
     private let pool: DatabasePool
+    /// The station keys whose signatures this registry's certificates must carry. Every certificate read is
+    /// checked against them: a row changed behind the agent's back is reported as altered, never returned.
+    private let trusted = Mutex(KeyRing())
+    /// The data directory whose station key this registry trusts, read again when a certificate names a key the
+    /// registry does not hold yet (another process made the first key after this one opened).
+    private let stationKeyDirectory: URL?
 
-    /// Opens (creating and migrating) the registry of a data directory, with its `blocklist.txt`.
+    /// Opens (creating and migrating) the registry of a data directory, with its `blocklist.txt`, trusting the
+    /// directory's station key. A data directory is created 0700. A registry that holds certificates while the
+    /// station key that signed them is missing is refused, naming the file to restore.
     public convenience init(dataDirectory: URL) throws {
-        do {
-            try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw StoreError.io("Cannot create the data directory \(dataDirectory.path): check its permissions.")
-        }
+        try DataDirectory.prepare(dataDirectory)
         try self.init(
             path: dataDirectory.appendingPathComponent(SQLiteRegistry.fileName).path,
-            blocklist: Blocklist(dataDirectory: dataDirectory))
+            blocklist: Blocklist(dataDirectory: dataDirectory), stationKeyDirectory: dataDirectory)
+        if let key = try StationKey.loadExisting(in: dataDirectory) {
+            try trust(publicKey: key.publicKey)
+        } else {
+            let count = try certificateCount()
+            if count > 0 {
+                let keyPath = dataDirectory.appendingPathComponent(StationKey.fileName).path
+                throw StoreError.io(
+                    "The station key \(keyPath) is missing, but the registry holds \(count) certificate\(count == 1 ? "" : "s") it signed: restore that file from the backup (a new key would make every certificate here unverifiable).")
+            }
+        }
     }
 
-    public init(path: String, blocklist: Blocklist) throws {
+    /// Opens (creating and migrating) the registry at `path`. The file is created 0600 (SQLite gives its `-wal`
+    /// and `-shm` files the same mode) and a wider mode is narrowed. Opening and migrating happen under an
+    /// exclusive lock on `path.lock`, so several processes opening a new data directory at once all succeed.
+    /// It trusts no key until ``trust(publicKey:)``.
+    public convenience init(path: String, blocklist: Blocklist) throws {
+        try self.init(path: path, blocklist: blocklist, stationKeyDirectory: nil)
+    }
+
+    private init(path: String, blocklist: Blocklist, stationKeyDirectory: URL?) throws {
         self.path = path
         self.blocklist = blocklist
+        self.stationKeyDirectory = stationKeyDirectory
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.label = "registry"
+        let lock = try RegistryFiles.lockExclusively(path + ".lock")
+        defer { close(lock) }
+        try RegistryFiles.createPrivately(path)
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             // GRDB turns WAL on with synchronous = NORMAL; a certificate must survive a power cut, so FULL, on the
@@ -48,6 +76,17 @@ public final class SQLiteRegistry: CertificateRegistry {
         } catch let error as DatabaseError {
             throw StoreError.io(SQLiteRegistry.openFailure(path: path, error: error))
         }
+        RegistryFiles.narrowModes(path)
+    }
+
+    /// Trusts certificates signed by `publicKey` (the station's own key; a rotated-out key of this station).
+    public func trust(publicKey: Data) throws {
+        try trusted.withLock { ring in try ring.add(publicKey: publicKey) }
+    }
+
+    /// How many certificates the registry holds, whatever their status.
+    public func certificateCount() throws -> Int {
+        try guarded { try pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM certificate") ?? 0 } }
     }
 
     private static func openFailure(path: String, error: DatabaseError) -> String {
@@ -59,8 +98,54 @@ public final class SQLiteRegistry: CertificateRegistry {
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             "The registry \(path) stayed locked by another process for 10 seconds: try again."
         default:
-            "Cannot open the registry \(path) (\(error.message ?? "\(error.resultCode)")): check the data directory."
+            failure(path: path, error: error)
         }
+    }
+
+    /// One sentence for a database failure, without SQLite's own wording.
+    static func failure(path: String, error: DatabaseError) -> String {
+        let what: String
+        switch error.resultCode {
+        case .SQLITE_FULL: what = "the disk is full"
+        case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_CANTOPEN: what = "it cannot be written"
+        case .SQLITE_BUSY, .SQLITE_LOCKED: what = "another process kept it locked for 10 seconds"
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB: what = "the file is damaged"
+        case .SQLITE_CONSTRAINT:
+            what = "one of its guards refused the change, which happens when the file was edited outside intake-agent"
+        case .SQLITE_IOERR: what = "the disk reported an error"
+        default: what = "the database answered with error \(error.resultCode.rawValue)"
+        }
+        return "The registry \(path) could not be used (\(what)): nothing was changed; check the data directory's disk, and restore the registry from the backup if it repeats."
+    }
+
+    /// Runs `body`, turning SQLite's errors into one sentence (``StoreError/io(_:)``).
+    private func guarded<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError {
+            throw StoreError.io(Self.failure(path: path, error: error))
+        }
+    }
+
+    private func guarded<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as DatabaseError {
+            throw StoreError.io(Self.failure(path: path, error: error))
+        }
+    }
+
+    /// `certificate` when its stored row still matches its signature; ``StoreError/altered(_:)`` otherwise.
+    private func sound(_ certificate: Certificate) throws -> Certificate {
+        var ring = trusted.withLock { $0 }
+        if ring.keys[certificate.content.keyID] == nil, let directory = stationKeyDirectory,
+            let key = try? StationKey.loadExisting(in: directory), key.keyID == certificate.content.keyID
+        {
+            try trust(publicKey: key.publicKey)
+            ring = trusted.withLock { $0 }
+        }
+        guard certificate.verify(with: ring) else { throw StoreError.altered(certificate.number) }
+        return certificate
     }
 
     /// The `synchronous` setting of the writer connection (2 = FULL), for tests and the benchmark.
@@ -88,15 +173,19 @@ public final class SQLiteRegistry: CertificateRegistry {
         }
         let terms = draft.terms
         let salt = (0..<16).map { _ in UInt8.random(in: 0...255) }
+        // The keys of one request belong to one device: remember that, even when the request is refused, so a later
+        // request that names only one of them (an IMEI-only and a serial-only one) finds the other.
+        try await link(draft.deviceKeys)
         do {
             return try await pool.write { db in
+                let keys = try Self.linkedKeys(of: draft.deviceKeys.map(\.rawValue), db)
                 if let taken = try Row.fetchOne(
                     db,
                     sql: """
                         SELECT number, device_key FROM certificate_device
-                        WHERE live = 1 AND device_key IN (\(databaseQuestionMarks(count: draft.deviceKeys.count)))
+                        WHERE live = 1 AND device_key IN (\(databaseQuestionMarks(count: keys.count)))
                         """,
-                    arguments: StatementArguments(draft.deviceKeys.map(\.rawValue)))
+                    arguments: StatementArguments(keys))
                 {
                     let number: String = taken["number"]
                     let key: String = taken["device_key"]
@@ -126,29 +215,68 @@ public final class SQLiteRegistry: CertificateRegistry {
                     modelIdentifier: draft.modelIdentifier, modelName: terms.modelName, grade: draft.grade,
                     ruleSet: draft.ruleSet, keyID: signer.keyID)
                 let signature = try signer.signature(for: content.canonicalEncoding())
+                // Every key the device is known by is spoken for, the linked ones too.
+                let allKeys = keys.compactMap(DeviceKey.init(rawValue:)).sorted()
                 let certificate = Certificate(
                     content: content, signature: signature, holderIIN: terms.iin, holderSalt: salt,
-                    deviceKeys: draft.deviceKeys, status: .issued, printCount: 0, consultant: consultant,
+                    deviceKeys: allKeys, status: .issued, printCount: 0, consultant: consultant,
                     createdAt: time, voidReason: nil, redemption: nil)
                 try Self.insert(certificate, db)
                 try Self.append(
                     AuditEvent(
                         event: "certificate.issued", consultant: consultant, certificate: number,
-                        deviceKey: terms.deviceKey,
+                        deviceKey: terms.deviceKey, reason: draft.reason,
                         detail: "\(terms.amount.slipText), \(terms.holderName) (\(terms.iin.masked)), \(terms.modelName), grade \(draft.grade), rule set \(draft.ruleSet)",
                         time: time), db)
                 return certificate
             }
         } catch let error as DatabaseError
-            where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE && (error.message ?? "").contains("device_key")
+            where [.SQLITE_CONSTRAINT_UNIQUE, .SQLITE_CONSTRAINT_TRIGGER].contains(error.extendedResultCode)
+                && (error.message ?? "").contains("device_key")
         {
             // Another process won the race between the check above and the insert: the index refused the second.
             throw StoreError.refused(
                 "This device (\(terms.deviceKey)) already has a certificate: one device gives one certificate.")
         } catch let error as DatabaseError {
             throw StoreError.io(
-                "The certificate could not be stored (\(error.message ?? "\(error.resultCode)")); nothing was issued: try again, and if it repeats, check the data directory's disk.")
+                "The certificate could not be stored, so nothing was issued: \(Self.failure(path: path, error: error))")
         }
+    }
+
+    /// Records that `keys` name one device (both directions), once.
+    static func link(_ keys: [String], _ db: Database) throws {
+        for key in keys {
+            for other in keys where other != key {
+                try db.execute(
+                    sql: """
+                        INSERT INTO device_link (device_key, linked_key) SELECT ?, ?
+                        WHERE NOT EXISTS (SELECT 1 FROM device_link WHERE device_key = ? AND linked_key = ?)
+                        """,
+                    arguments: [key, other, key, other])
+            }
+        }
+    }
+
+    /// `keys` and every key linked to them, directly or through others: by a request that named them together
+    /// (``link(_:_:)``) or by a certificate that holds them together.
+    static func linkedKeys(of keys: [String], _ db: Database) throws -> [String] {
+        var known = Set(keys)
+        var frontier = keys
+        while !frontier.isEmpty {
+            let marks = databaseQuestionMarks(count: frontier.count)
+            let found = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT linked_key FROM device_link WHERE device_key IN (\(marks))
+                    UNION
+                    SELECT other.device_key FROM certificate_device AS mine
+                    JOIN certificate_device AS other ON other.number = mine.number
+                    WHERE mine.device_key IN (\(marks))
+                    """,
+                arguments: StatementArguments(frontier + frontier))
+            frontier = found.filter { known.insert($0).inserted }
+        }
+        return known.sorted()
     }
 
     private static func insert(_ certificate: Certificate, _ db: Database) throws {
@@ -178,11 +306,11 @@ public final class SQLiteRegistry: CertificateRegistry {
     // MARK: - Lookups
 
     public func certificate(_ number: CertificateNumber) async throws -> Certificate? {
-        try await pool.read { db in try Self.fetch(number.rawValue, db) }
+        try await guarded { try await pool.read { db in try self.fetch(number.rawValue, db) } }
     }
 
     public func list(_ filter: CertificateFilter) async throws -> [Certificate] {
-        try await pool.read { db in
+        try await guarded { try await pool.read { db in
             var conditions: [String] = []
             var arguments: [any DatabaseValueConvertible] = []
             if let status = filter.status {
@@ -215,21 +343,28 @@ public final class SQLiteRegistry: CertificateRegistry {
                 }
             }
             return try rows.map { row in
-                try Self.decode(row, deviceKeys: keys[String.fromDatabaseValue(row["number"] as DatabaseValue) ?? ""] ?? [])
+                try self.sound(
+                    Self.decode(row, deviceKeys: keys[String.fromDatabaseValue(row["number"] as DatabaseValue) ?? ""] ?? []))
             }
-        }
+        } }
     }
 
     public func liveCertificate(forAnyOf keys: [DeviceKey]) async throws -> Certificate? {
         guard !keys.isEmpty else { return nil }
-        return try await pool.read { db in
+        return try await guarded { try await pool.read { db in
+            let linked = try Self.linkedKeys(of: keys.map(\.rawValue), db)
             guard let number = try String.fetchOne(
                 db,
-                sql: "SELECT number FROM certificate_device WHERE live = 1 AND device_key IN (\(databaseQuestionMarks(count: keys.count)))",
-                arguments: StatementArguments(keys.map(\.rawValue)))
+                sql: "SELECT number FROM certificate_device WHERE live = 1 AND device_key IN (\(databaseQuestionMarks(count: linked.count)))",
+                arguments: StatementArguments(linked))
             else { return nil }
-            return try Self.fetch(number, db)
-        }
+            return try self.fetch(number, db)
+        } }
+    }
+
+    public func link(_ keys: [DeviceKey]) async throws {
+        guard keys.count > 1 else { return }
+        try await guarded { try await pool.write { db in try Self.link(keys.map(\.rawValue), db) } }
     }
 
     public func isBlocklisted(imei: String) async throws -> Bool {
@@ -242,6 +377,7 @@ public final class SQLiteRegistry: CertificateRegistry {
         -> Certificate
     {
         let reason = try Self.requireReason(reason, for: "void")
+        try Self.requirePlain(consultant, field: "consultant's name")
         return try await change(number) { certificate, db in
             switch certificate.status {
             case .voided:
@@ -264,7 +400,8 @@ public final class SQLiteRegistry: CertificateRegistry {
     public func redeem(
         _ number: CertificateNumber, split: Redemption.Split, on day: CivilDate, consultant: String, at time: Date
     ) async throws -> Certificate {
-        try await change(number) { certificate, db in
+        try Self.requirePlain(consultant, field: "consultant's name")
+        return try await change(number) { certificate, db in
             switch certificate.status {
             case .voided:
                 throw StoreError.refused(
@@ -314,7 +451,8 @@ public final class SQLiteRegistry: CertificateRegistry {
     private func recordPrint(
         _ number: CertificateNumber, event: String, reason: String?, consultant: String, at time: Date
     ) async throws -> Certificate {
-        try await change(number) { certificate, db in
+        try Self.requirePlain(consultant, field: "consultant's name")
+        return try await change(number) { certificate, db in
             guard certificate.status != .voided else {
                 throw StoreError.refused("Certificate \(number) is void: it is not printed.")
             }
@@ -332,16 +470,22 @@ public final class SQLiteRegistry: CertificateRegistry {
         }
     }
 
-    /// Runs `body` on the current row in one write transaction and returns the row as it is afterwards.
+    /// Runs `body` on the current row in one write transaction and returns the row as it is afterwards. A row that
+    /// no longer matches its signature is never changed (``StoreError/altered(_:)``).
     private func change(
         _ number: CertificateNumber, _ body: @escaping @Sendable (Certificate, Database) throws -> Void
     ) async throws -> Certificate {
-        try await pool.write { db in
-            guard let certificate = try Self.fetch(number.rawValue, db) else { throw StoreError.notFound(number) }
+        try await guarded { try await pool.write { db in
+            guard let certificate = try self.fetch(number.rawValue, db) else { throw StoreError.notFound(number) }
             try body(certificate, db)
-            guard let updated = try Self.fetch(number.rawValue, db) else { throw StoreError.notFound(number) }
+            guard let updated = try self.fetch(number.rawValue, db) else { throw StoreError.notFound(number) }
             return updated
-        }
+        } }
+    }
+
+    /// Refuses text holding a control character (``TextInput``) with its sentence.
+    private static func requirePlain(_ text: String, field: String) throws {
+        if let problem = TextInput.problem(text, field: field) { throw StoreError.invalid(problem) }
     }
 
     private static func requireReason(_ reason: String, for action: String) throws -> String {
@@ -349,17 +493,18 @@ public final class SQLiteRegistry: CertificateRegistry {
         guard !trimmed.isEmpty else {
             throw StoreError.invalid("A \(action) needs a reason for the audit log: give one with --reason.")
         }
+        try requirePlain(trimmed, field: "reason for the \(action)")
         return trimmed
     }
 
     // MARK: - Audit
 
     public func record(_ event: AuditEvent) async throws {
-        try await pool.write { db in try Self.append(event, db) }
+        try await guarded { try await pool.write { db in try Self.append(event, db) } }
     }
 
     public func audit(for number: CertificateNumber?, limit: Int?) async throws -> [AuditEntry] {
-        try await pool.read { db in
+        try await guarded { try await pool.read { db in
             var sql = "SELECT * FROM audit"
             var arguments: StatementArguments = []
             if let number {
@@ -374,7 +519,7 @@ public final class SQLiteRegistry: CertificateRegistry {
                     event: row["event"], consultant: row["consultant"], certificate: row["certificate"],
                     deviceKey: row["device_key"], reason: row["reason"], detail: row["detail"])
             }
-        }
+        } }
     }
 
     private static func append(_ event: AuditEvent, _ db: Database) throws {
@@ -391,12 +536,13 @@ public final class SQLiteRegistry: CertificateRegistry {
 
     // MARK: - Rows
 
-    private static func fetch(_ number: String, _ db: Database) throws -> Certificate? {
+    /// The certificate `number`, checked against its signature.
+    private func fetch(_ number: String, _ db: Database) throws -> Certificate? {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM certificate WHERE number = ?", arguments: [number])
         else { return nil }
         let keys = try String.fetchAll(
             db, sql: "SELECT device_key FROM certificate_device WHERE number = ? ORDER BY device_key", arguments: [number])
-        return try decode(row, deviceKeys: keys)
+        return try sound(Self.decode(row, deviceKeys: keys))
     }
 
     /// Reads a row defensively: a row changed by hand or damaged on disk gives a sentence, never a crash.

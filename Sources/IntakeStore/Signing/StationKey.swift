@@ -46,7 +46,7 @@ public struct StationKey: Sendable {
     public static func loadOrCreate(in directory: URL) throws -> StationKey {
         let url = directory.appendingPathComponent(fileName)
         if let key = try load(url) { return key }
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try DataDirectory.prepare(directory)
         let text = Data((Curve25519.Signing.PrivateKey().rawRepresentation.base64EncodedString() + "\n").utf8)
         let temporary = directory.appendingPathComponent(".\(fileName).\(getpid()).\(UInt32.random(in: 0...UInt32.max))")
         defer { unlink(temporary.path) }
@@ -76,7 +76,10 @@ public struct StationKey: Sendable {
             throw StoreError.io(
                 "The station key \(url.path) is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))): run `chmod 600 \(url.path)`.")
         }
-        let text = try String(contentsOf: url, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let contents = try? String(contentsOf: url, encoding: .utf8) else {
+            throw StoreError.io("Cannot read the station key \(url.path): check that the agent's user owns it, or restore it from the backup.")
+        }
+        let text = contents.trimmingCharacters(in: .whitespacesAndNewlines)
         guard let raw = Data(base64Encoded: text), let key = try? StationKey(rawPrivateKey: raw) else {
             throw StoreError.io(
                 "The station key \(url.path) is damaged: restore it from the backup, or move it away to create a new key and add its public key to the chain's list.")

@@ -64,6 +64,8 @@ extension ADBKeyTests {
         let dir = try ADBTestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         try Data("-----BEGIN PRIVATE KEY-----\ngarbage\n".utf8).write(to: dir.appendingPathComponent("adbkey"))
+        // Private to the agent's user, as a key must be (a key readable by others is refused before it is read).
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: dir.appendingPathComponent("adbkey").path)
         #expect {
             try ADBKey.loadOrCreate(in: dir)
         } throws: { error in

@@ -34,7 +34,10 @@ struct SQLiteRegistryTests {
              try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"))
         }
         #expect(mode == "wal")
-        #expect(migrations == ["2026-11-v1 certificates, device keys, audit log, number sequences"])
+        #expect(migrations == [
+            "2026-11-v1 certificates, device keys, audit log, number sequences",
+            "2026-12-v2 guards on inserts, device links",
+        ])
     }
 
     @Test func refusesADatabaseFromANewerBuild() throws {
