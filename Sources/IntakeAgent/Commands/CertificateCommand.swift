@@ -111,14 +111,17 @@ extension CertificateCommand {
                 guard let store = stores.store(id: store) else {
                     throw Failure("No store \"\(store)\" is in the store list: use an id such as \(stores.stores.first?.id ?? "ALA-SAMAL2-100").")
                 }
-                let catalog = try Catalog.loadDefault()
+                // The same catalog and rule settings as quote, intake and the daemon (the configuration file).
+                let configuration = try global.loadConfiguration()
+                let catalog = try StationRules.catalog(path: configuration.catalogPath)
                 let match = catalog.lookup(model)
                 guard let catalogModel = match.model else {
                     throw Failure(match.notFoundMessage ?? "The model \"\(model)\" is not in the catalog.")
                 }
-                guard let rules = RuleSet.named(ruleSet) else {
+                guard let named = RuleSet.named(ruleSet) else {
                     throw Failure("The rule set \"\(TextInput.shown(ruleSet))\" is not one this intake-agent knows: leave --rule-set out to use \(RuleSet.current.id).")
                 }
+                let rules = configuration.ruleSettings.reduce(named) { $0.enabling($1) }
                 // A malformed IMEI is refused, never dropped: the device would otherwise be certified without it.
                 if let malformed = CertificateRules.malformedIMEIs(imei).first { throw Failure(malformed.reason) }
                 let today = benchToday()
@@ -137,7 +140,7 @@ extension CertificateCommand {
                     modelIdentifier: modelIdentifier, imeis: imei, serial: serial, grade: checked.grade.description,
                     ruleSet: rules.id, reason: day == today ? nil : reason)
                 let opened = try station.open(global)
-                let certificate = try await opened.issuer.issue(request, consultant: station.resolvedConsultant)
+                let certificate = try await opened.issuer.issue(request, consultant: station.consultant ?? configuration.consultant ?? station.resolvedConsultant)
                 if json { try Output.json(certificate.summary) } else { printSummary(certificate) }
             }
         }

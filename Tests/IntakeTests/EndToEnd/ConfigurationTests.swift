@@ -45,4 +45,18 @@ struct ConfigurationTests {
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("names an unknown setting accept_everything"), "\(refused.stderr)")
     }
+
+    @Test("certificate issue reads the same rule settings as quote: the SE 3rd generation is refused without, issued with")
+    func certificateIssueHonoursTheSettings() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("config-issue-\(UUID().uuidString)")
+        let issue = ["certificate", "issue", "--data-dir", dir.path, "--store", "ALA-MEGA2", "--model", "iPhone14,6",
+            "--amount", "50000", "--grade", "ok/B", "--holder-name", "Айгерим Сапарова", "--iin", "900101300007",
+            "--birth-date", "1990-01-01", "--imei", "352094117788999", "--json"]
+        let refused = try await AgentBinary.run(issue)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("accept_iphone_se_3rd_generation"), "\(refused.stderr)")
+        let config = try Self.file(#"{"settings": ["accept_iphone_se_3rd_generation"]}"#)
+        let issued = try await AgentBinary.run(issue + ["--config", config])
+        #expect(issued.status == 0, "\(issued.stderr)")
+    }
 }
