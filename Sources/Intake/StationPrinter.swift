@@ -3,6 +3,7 @@ public import Foundation
 public import Grading
 public import IntakeStore
 public import Printing
+import Diagnostics
 
 /// The station's one print path: the printer the configuration (or `--printer`) names, its paper, and the
 /// registry's record of every attempt. `intake`, `print` and the daemon's sessions all print through it, so a slip
@@ -50,7 +51,12 @@ public struct StationPrinter: Sendable {
         let port = PrinterPort(path: path)
         let printer = CertificatePrinter(format: port.isDevice ? .escpos : .text, width: width, codePage: codePage, qr: qr)
         do {
-            _ = try await printer.print(number, registry: registry, stores: stores, to: port, reason: reason, consultant: consultant, at: time)
+            // usblp blocks a writer while the printer is out of paper: the write runs off the cooperative pool.
+            _ = try await printer.print(
+                number, registry: registry, stores: stores, to: port, reason: reason, consultant: consultant, at: time,
+                send: { port, bytes throws(PrintError) in
+                    try await BlockingWork.run("printer write") { () throws(PrintError) in try port.send(bytes) }
+                })
             return .printed(path: path)
         } catch let error as PrintError {
             return .failed("\(error.description) The certificate \(number) stays issued: print it again with `intake-agent print \(number)`.")

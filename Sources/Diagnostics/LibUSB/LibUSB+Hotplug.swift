@@ -72,7 +72,7 @@ extension LibUSBContext {
         return await withTaskGroup(of: USBDeviceInfo.self) { group in
             for reference in references {
                 group.addTask {
-                    await onBackgroundQueue { LibUSBDeviceDescriber.describe(reference.pointer, logger: logger) }
+                    await BlockingWork.run("usb describe") { LibUSBDeviceDescriber.describe(reference.pointer, logger: logger) }
                 }
             }
             var infos: [USBDeviceInfo] = []
@@ -86,13 +86,6 @@ extension LibUSBContext {
 /// A referenced `libusb_device *`, passed between threads; libusb's device functions are thread-safe.
 struct DeviceReference: @unchecked Sendable {
     let pointer: OpaquePointer
-}
-
-/// Runs blocking C work on a GCD thread, off Swift's cooperative pool.
-func onBackgroundQueue<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        DispatchQueue.global(qos: .userInitiated).async { continuation.resume(returning: work()) }
-    }
 }
 
 /// The hotplug callback's state: which devices are being read, which were reported.
@@ -127,7 +120,7 @@ final class HotplugSink: Sendable {
         guard isNew else { return }
         let reference = DeviceReference(pointer: libusb_ref_device(device))
         let logger = logger
-        DispatchQueue.global(qos: .userInitiated).async { [self] in
+        BlockingWork.detach("usb describe") { [self] in
             let info = LibUSBDeviceDescriber.describe(reference.pointer, logger: logger)
             let release = entries.withLock { entries -> Bool in
                 guard case .reading(let leftPending) = entries[key] else { return true }

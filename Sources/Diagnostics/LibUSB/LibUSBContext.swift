@@ -102,6 +102,11 @@ public final class LibUSBContext: Sendable {
         finished.wait()
     }
 
+    /// `shutdown()` from async code: waiting for the event thread happens on a thread of its own.
+    public func shutdown() async {
+        await BlockingWork.run("libusb shutdown") { self.shutdown() }
+    }
+
     // MARK: - Hotplug bookkeeping
 
     func retainHotplug(box: HotplugSink, handle: Int32) -> Bool {

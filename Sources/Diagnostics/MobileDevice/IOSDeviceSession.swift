@@ -135,8 +135,8 @@ public struct IOSDeviceSession: AsyncSequence, Sendable {
         let box = IOSFactsBox(udid: udid, onIdentity: announce)
         let udid = self.udid
         let pairingTimeout = options.pairingTimeout
-        let outcome = await IOSBlockingThread.run(name: "ios read \(udid)", stepTimeout: options.stepTimeout) {
-            (clock: IOSStepClock<IOSReadAttempt>) in
+        let outcome = await BlockingWork.run(name: "ios read \(udid)", stepTimeout: options.stepTimeout) {
+            (clock: StepClock<IOSReadAttempt>) in
             IOSLockdownReader.attempt(udid: udid, box: box, clock: clock, pairingTimeout: pairingTimeout)
         }
         switch outcome {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// One attempt at reading a device, on its own thread (see IOSBlockingThread): connect to lockdownd, read the
+// One attempt at reading a device, on its own thread (see BlockingWork): connect to lockdownd, read the
 // public identity, pair if this host has no record, start ONE session, and read every fact through it: the
 // root domain in one GetValue, com.apple.disk_usage, com.apple.fmip, then com.apple.mobile.MCInstall and one
 // com.apple.mobile.diagnostics_relay connection. Sessions follow libimobiledevice 1.3.0's own
@@ -59,7 +59,7 @@ enum IOSLockdownReader {
     }
 
     /// Runs one attempt and hands its result to `clock`; then frees the connection.
-    static func attempt(udid: String, box: IOSFactsBox, clock: IOSStepClock<IOSReadAttempt>, pairingTimeout: Duration) {
+    static func attempt(udid: String, box: IOSFactsBox, clock: StepClock<IOSReadAttempt>, pairingTimeout: Duration) {
         let handles = Handles()
         let failure = read(udid: udid, box: box, clock: clock, handles: handles, pairingTimeout: pairingTimeout)
         clock.finish(IOSReadAttempt(facts: box.snapshot, failure: failure))
@@ -67,7 +67,7 @@ enum IOSLockdownReader {
     }
 
     private static func read(
-        udid: String, box: IOSFactsBox, clock: IOSStepClock<IOSReadAttempt>, handles: Handles, pairingTimeout: Duration
+        udid: String, box: IOSFactsBox, clock: StepClock<IOSReadAttempt>, handles: Handles, pairingTimeout: Duration
     ) -> IOSReadError? {
         IOSMux.configureFromEnvironment()
         clock.begin(Step.connect)

@@ -85,7 +85,7 @@ public enum IOSMux {
 
     /// The iOS devices usbmuxd lists now; empty when usbmuxd is not running.
     public static func devices(timeout: Duration = .seconds(10)) async -> [IOSDeviceHandle] {
-        let outcome = await IOSBlockingThread.run(name: "usbmuxd list", stepTimeout: timeout) { (clock: IOSStepClock<[IOSDeviceHandle]>) in
+        let outcome = await BlockingWork.run(name: "usbmuxd list", stepTimeout: timeout) { (clock: StepClock<[IOSDeviceHandle]>) in
             clock.finish(deviceListBlocking())
         }
         if case .finished(let devices) = outcome { return devices }

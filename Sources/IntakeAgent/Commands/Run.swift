@@ -32,6 +32,11 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Seconds between looks at the answers spool directory.")
     var spoolInterval: Double = 1
 
+    @Option(
+        name: .customLong("adb-tcp"),
+        help: ArgumentHelp("An Android phone in `adb tcpip` mode (or a simulated adbd) to watch, as HOST:PORT; repeatable.", valueName: "host:port"))
+    var adbTcp: [String] = []
+
     @Option(help: "Seconds a graceful stop may take before open sessions are cancelled (below the unit's TimeoutStopSec of 30 s).")
     var shutdownSeconds: Int = 20
 
@@ -41,6 +46,9 @@ struct Run: AsyncParsableCommand {
         }
         guard spoolInterval >= 0.05, spoolInterval <= 60 else {
             throw ValidationError("--spool-interval must be 0.05 to 60 seconds.")
+        }
+        for endpoint in adbTcp where ADBTCPTransport.parseEndpoint(endpoint) == nil {
+            throw ValidationError("--adb-tcp takes HOST:PORT, such as 192.168.1.20:5555, not \(endpoint).")
         }
     }
 
@@ -77,7 +85,8 @@ struct Run: AsyncParsableCommand {
             context: opened.context,
             defaults: IntakeAnswers(store: opened.context.storeID, consultant: opened.context.consultant),
             printer: opened.printer, logger: logger)
-        let readers = BenchReaders(logger: logger, usb: usb, adbKey: try DeviceSelection.adbKey(in: dataDir))
+        let adbKey = try DeviceSelection.adbKey(in: dataDir)
+        let readers = BenchReaders(logger: logger, usb: usb, adbKey: adbKey)
         let spool = AnswersSpool(directory: dataDir.appendingPathComponent("answers"), logger: logger)
 
         // Started in this order, stopped in reverse (see DaemonServices.swift). A service that ends on its own
@@ -87,7 +96,11 @@ struct Run: AsyncParsableCommand {
             AnswersSpoolService(spool: spool, manager: manager, interval: .milliseconds(Int(spoolInterval * 1000))),
             IOSEventService(readers: readers, manager: manager),
             USBWatcherService(usb: usb, watcher: watcher, readers: readers, manager: manager, logger: logger),
-        ]
+        ] + (adbTcp.isEmpty ? [] : [
+            ADBTCPWatcherService(
+                endpoints: adbTcp.compactMap(ADBTCPTransport.parseEndpoint), adbKey: adbKey, manager: manager,
+                interval: .seconds(1), logger: logger),
+        ])
         var configuration = ServiceGroupConfiguration(
             services: services.map {
                 .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)

@@ -54,7 +54,7 @@ struct USBWatcherService: Service {
                 await manager.deviceLeft(key: key)
             }
         }
-        usb.shutdown()
+        await usb.shutdown()
     }
 }
 
@@ -66,6 +66,37 @@ struct IOSEventService: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             await readers.followIOS(manager: manager)
+        }
+    }
+}
+
+/// Android phones in `adb tcpip` mode (and the product's simulated adbd): each endpoint is tried every
+/// `interval`; one that starts accepting connections is a phone plugged in, one that stops is a phone unplugged.
+struct ADBTCPWatcherService: Service {
+    let endpoints: [(host: String, port: UInt16)]
+    let adbKey: ADBKey
+    let manager: SessionManager
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        var present = Set<String>()
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            for (host, port) in endpoints {
+                let key = "tcp:\(host):\(port)"
+                let up = await BlockingWork.run("adb tcp probe") {
+                    (try? TCPSocket.connect(host: host, port: port, timeout: .milliseconds(500))) != nil
+                }
+                if up, !present.contains(key) {
+                    present.insert(key)
+                    logger.info("an Android phone answers on \(host):\(port)", metadata: ["device": "\(key)"])
+                    await manager.deviceArrived(key: key, reader: AndroidADBReader(link: .tcp(host: host, port: port), key: adbKey))
+                } else if !up, present.contains(key) {
+                    present.remove(key)
+                    await manager.deviceLeft(key: key)
+                }
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 }

@@ -33,11 +33,13 @@ public struct CertificatePrinter: Sendable {
     }
 
     /// Prints certificate `number` to `port` and records it; a reprint needs a `reason`. Throws ``PrintError`` for
-    /// the printer, ``StoreError`` for the registry (unknown number, void certificate, missing reason).
+    /// the printer, ``StoreError`` for the registry (unknown number, void certificate, missing reason). `send`
+    /// writes the bytes: a caller with an executor for blocking work passes one that writes there.
     @discardableResult
     public func print(
         _ number: CertificateNumber, registry: any CertificateRegistry, stores: StoreList?, to port: PrinterPort,
-        reason: String?, consultant: String, at time: Date = Date()
+        reason: String?, consultant: String, at time: Date = Date(),
+        send: @Sendable (PrinterPort, [UInt8]) async throws(PrintError) -> Void = { port, bytes throws(PrintError) in try port.send(bytes) }
     ) async throws -> Certificate {
         guard let certificate = try await registry.certificate(number) else { throw StoreError.notFound(number) }
         guard certificate.status != .voided else {
@@ -50,7 +52,7 @@ public struct CertificatePrinter: Sendable {
         }
         let bytes = try render(certificate, store: stores?.store(id: certificate.content.storeID))
         do throws(PrintError) {
-            try port.send(bytes)
+            try await send(port, bytes)
         } catch {
             // The attempt is audited; the certificate itself stays as it was, printable.
             try? await registry.record(

@@ -224,4 +224,21 @@ struct DaemonTests {
         daemon.send(SIGTERM)
         #expect(daemon.exitStatus(within: 25).status == 0)
     }
+
+    @Test("--adb-tcp: an Android phone that starts answering is read, one that stops answering leaves; the daemon goes on")
+    func androidOverTCP() throws {
+        let simulator = try USBMuxSimulator.start()
+        defer { simulator.stop() }
+        // The consultant taps Allow at once on the phone's "Allow USB debugging?" prompt.
+        let adbd = ADBDeviceSimulator(.init(profile: .xiaomiRedmiNote10, auth: .trusting([], onNewKey: .allowAfter(.zero))))
+        let port = try adbd.listen()
+        let key = "device=tcp:127.0.0.1:\(port)"
+        let daemon = try RunningDaemon(simulator: simulator, arguments: ["--adb-tcp", "127.0.0.1:\(port)"])
+        daemon.waitFor(key, "event=answers_pending")
+        adbd.stop()
+        daemon.waitFor(key, "event=unplugged")
+        #expect(daemon.process.isRunning)
+        daemon.send(SIGTERM)
+        #expect(daemon.exitStatus(within: 25).status == 0, "\(daemon.journal.joined(separator: "\n"))")
+    }
 }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// Blocking libimobiledevice calls run here, on a thread of their own, never on Swift's cooperative pool.
+// The one place blocking work runs: C library calls (lockdown, usbmuxd, libusb descriptor reads and shutdown),
+// socket connects and printer writes each get a thread of their own, never Swift's cooperative pool, whose few
+// threads would otherwise stall every other device's session.
 //
-// Why a thread per read and not a pool: libimobiledevice 1.3.0 cannot cancel a call (lockdownd waits 30 s for a
+// Why a thread per call and not a pool: libimobiledevice 1.3.0 cannot cancel a call (lockdownd waits 30 s for a
 // reply, its TLS handshake has no timeout at all), so a call that overruns its deadline is abandoned, not
 // interrupted. Its thread finishes on its own when the library gives up, frees what it holds and discards its
 // result; a fixed pool would be starved by such threads, and other devices' reads with it.
@@ -12,7 +14,7 @@ import Foundation
 import Synchronization
 
 /// How a blocking read ended.
-enum IOSThreadOutcome<Value: Sendable>: Sendable {
+public enum BlockingOutcome<Value: Sendable>: Sendable {
     case finished(Value)
     /// The named step overran its deadline; the thread was abandoned.
     case timedOut(step: String)
@@ -22,11 +24,11 @@ enum IOSThreadOutcome<Value: Sendable>: Sendable {
 
 /// Handed to the body running on the thread: it names each step so a deadline applies to each, and tells the body
 /// when nobody waits for it any more.
-final class IOSStepClock<Value: Sendable>: Sendable {
+final class StepClock<Value: Sendable>: Sendable {
     private struct State {
         var step = 0
         var stepName = "starting"
-        var continuation: CheckedContinuation<IOSThreadOutcome<Value>, Never>?
+        var continuation: CheckedContinuation<BlockingOutcome<Value>, Never>?
         var done = false
     }
     private let state = Mutex(State())
@@ -56,7 +58,7 @@ final class IOSStepClock<Value: Sendable>: Sendable {
 
     func finish(_ value: Value) { resume(.finished(value)) }
 
-    fileprivate func install(_ continuation: CheckedContinuation<IOSThreadOutcome<Value>, Never>) {
+    fileprivate func install(_ continuation: CheckedContinuation<BlockingOutcome<Value>, Never>) {
         let alreadyDone = state.withLock { state -> Bool in
             if state.done { return true }
             state.continuation = continuation
@@ -65,8 +67,8 @@ final class IOSStepClock<Value: Sendable>: Sendable {
         if alreadyDone { continuation.resume(returning: .cancelled) }
     }
 
-    fileprivate func resume(_ outcome: IOSThreadOutcome<Value>) {
-        let continuation = state.withLock { state -> CheckedContinuation<IOSThreadOutcome<Value>, Never>? in
+    fileprivate func resume(_ outcome: BlockingOutcome<Value>) {
+        let continuation = state.withLock { state -> CheckedContinuation<BlockingOutcome<Value>, Never>? in
             guard !state.done else { return nil }
             state.done = true
             defer { state.continuation = nil }
@@ -76,13 +78,37 @@ final class IOSStepClock<Value: Sendable>: Sendable {
     }
 }
 
-enum IOSBlockingThread {
+public enum BlockingWork {
+    /// Runs `work` on a thread of its own and returns its result; the awaiting task is suspended, not blocked.
+    public static func run<T: Sendable>(_ name: String, _ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: work()) }
+            thread.name = name
+            thread.start()
+        }
+    }
+
+    /// `run` for work that throws.
+    public static func run<T: Sendable, E: Error>(_ name: String, _ work: @escaping @Sendable () throws(E) -> T) async throws(E) -> T {
+        let result: Result<T, E> = await run(name) { () -> Result<T, E> in
+            do throws(E) { return .success(try work()) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
+    /// Starts `work` on a thread of its own and does not wait for it (a hotplug callback's hand-off).
+    public static func detach(_ name: String, _ work: @escaping @Sendable () -> Void) {
+        let thread = Thread(block: work)
+        thread.name = name
+        thread.start()
+    }
+
     /// Runs `body` on a new thread; it must call `clock.finish(_:)` once with its result (and may clean up after).
     /// Returns when it finishes, when a step overruns `stepTimeout`, or when the task is cancelled.
     static func run<Value: Sendable>(
-        name: String, stepTimeout: Duration, _ body: @escaping @Sendable (IOSStepClock<Value>) -> Void
-    ) async -> IOSThreadOutcome<Value> {
-        let clock = IOSStepClock<Value>(stepTimeout: stepTimeout)
+        name: String, stepTimeout: Duration, _ body: @escaping @Sendable (StepClock<Value>) -> Void
+    ) async -> BlockingOutcome<Value> {
+        let clock = StepClock<Value>(stepTimeout: stepTimeout)
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 clock.install(continuation)
