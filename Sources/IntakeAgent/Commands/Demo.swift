@@ -51,8 +51,13 @@ struct Demo: AsyncParsableCommand {
         stage(started, "demo", "Registry, station key and ADB key in \(dataDir.path).")
 
         let station = try Station(dataDirectory: dataDir)
+        // The bench's configuration gives the demo the catalog and rule settings every other command uses.
+        let configuration = try global.loadConfiguration()
+        let appraiser = Appraiser(
+            catalog: try StationRules.catalog(path: configuration.catalogPath),
+            ruleSet: StationRules.ruleSet(settings: configuration.ruleSettings))
         let context = IntakeContext(
-            appraiser: Appraiser(catalog: try Catalog.loadDefault()), stores: try StoreList.loadDefault(),
+            appraiser: appraiser, stores: try StoreList.loadDefault(),
             issuer: station.issuer, blocklist: Blocklist(dataDirectory: dataDir), storeID: store, consultant: "demo")
         guard let storeInfo = context.stores.store(id: store) else {
             throw Failure("The store \(store) is not in the store list: pick an id from data/stores.csv.")

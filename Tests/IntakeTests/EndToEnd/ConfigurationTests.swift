@@ -2,6 +2,7 @@
 //
 // One configuration for every command: the calculators honour the same file as intake and the daemon.
 
+import DeviceSimulators
 import Foundation
 import Testing
 
@@ -58,5 +59,46 @@ struct ConfigurationTests {
         let config = try Self.file(#"{"settings": ["accept_iphone_se_3rd_generation"]}"#)
         let issued = try await AgentBinary.run(issue + ["--config", config])
         #expect(issued.status == 0, "\(issued.stderr)")
+    }
+
+    /// The built-in catalog with the iPhone 11 128 GB market price changed, so that only a command that reads the
+    /// configuration's catalog_path gives its offer.
+    static func editedCatalog() throws -> String {
+        var package = URL(fileURLWithPath: #filePath)
+        for _ in 0..<4 { package.deleteLastPathComponent() }
+        let data = try Data(contentsOf: package.appendingPathComponent("data/catalog.json"))
+        var catalog = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        var models = try #require(catalog["models"] as? [[String: Any]])
+        let index = try #require(models.firstIndex { $0["name"] as? String == "iPhone 11" })
+        models[index]["prices"] = [["storage_gb": 64, "market_price": 150000], ["storage_gb": 128, "market_price": 200000]]
+        catalog["models"] = models
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-\(UUID().uuidString).json").path
+        try JSONSerialization.data(withJSONObject: catalog).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test("quote and intake give the same offer from the configuration's catalog for the same phone and answers")
+    func sameOfferEverywhere() async throws {
+        let config = try Self.file(#"{"store_id": "ALA-MEGA2", "catalog_path": "\#(try Self.editedCatalog())"}"#)
+        let quote = try await AgentBinary.run(
+            ["quote", "--config", config, "--model", "iPhone 11", "--storage", "128", "--cosmetic", "B", "--box", "--charger", "--battery", "85", "--json"])
+        #expect(quote.status == 0, "\(quote.stderr)")
+        let quoted = try #require((try JSONSerialization.jsonObject(with: Data(quote.stdout.utf8)) as? [String: Any])?["amount"] as? Int)
+        #expect(quoted > 133_000, "the edited catalog was not read: \(quoted)")
+
+        let simulator = try USBMuxSimulator.start()
+        defer { simulator.stop() }
+        let phone = SimulatedIOSDevice.cleanIPhone11.withFreshIdentity()
+        simulator.attach(phone, alreadyPaired: true)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("config-intake-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let answers = try IOSIntakeEndToEndTests.answersFile(in: dir)
+        let intake = try await AgentBinary.run(
+            ["intake", "--config", config, "--data-dir", dir.path, "--udid", phone.udid, "--answers", answers, "--json"],
+            environment: ["USBMUXD_SOCKET_ADDRESS": simulator.socketAddress])
+        #expect(intake.status == 0, "\(intake.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(intake.stdout.utf8)) as? [String: Any])
+        let certificate = try #require(json["certificate"] as? [String: Any], "\(intake.stdout)")
+        #expect(certificate["amount_kzt"] as? Int == quoted, "\(certificate)")
     }
 }
