@@ -72,6 +72,11 @@ public actor IntakeSession {
     private var deviceLabel: String
     private var observer: (@Sendable (SessionUpdate) -> Void)?
     private var deviceKey: DeviceKey?
+    /// What the console shows of the session: the latest read, appraisal, certificate and reasons.
+    private var lastReport: DeviceReport?
+    private var lastAppraisal: Appraisal?
+    private var lastCertificate: Certificate?
+    private var lastReasons: [String] = []
 
     public init(id: String = IntakeSession.newID(), source: Source, context: IntakeContext) {
         self.id = id
@@ -88,6 +93,13 @@ public actor IntakeSession {
     }
 
     public var state: SessionState { machine.state }
+
+    /// The session as it stands, for the console and the API.
+    public func snapshot() -> SessionSnapshot {
+        SessionSnapshot(
+            id: id, state: machine.state, report: lastReport, appraisal: lastAppraisal, certificate: lastCertificate,
+            reasons: lastReasons)
+    }
 
     /// Runs the session to its end with `answers`; when something is missing, `ask` is asked for more (return
     /// `nil` to stop there, as a script does). `observe` sees every update as it happens.
@@ -119,6 +131,7 @@ public actor IntakeSession {
                 return await stop(.cancelled, reasons: [Self.sentence(error)], outcome: &outcome)
             }
             outcome.report = report
+            lastReport = report
             if let report, !["paired", "authorized", "trade_in_mode"].contains(report.pairing) {
                 let advice = report.advice ?? "The phone did not allow the bench to read it (\(report.pairing)); unplug it, follow the prompt on its screen and plug it in again."
                 return await stop(.cancelled, reasons: [advice], outcome: &outcome)
@@ -193,6 +206,7 @@ public actor IntakeSession {
         do {
             let certificate = try await context.issuer.issue(request, consultant: answers.consultant ?? context.consultant, at: context.now())
             outcome.certificate = certificate
+            lastCertificate = certificate
             move(.certificateIssued(number: certificate.number.description))
             await emit("certificate_issued", "Certificate \(certificate.number) for \(certificate.content.amount.formatted) issued to \(holder.name).")
         } catch {
@@ -222,10 +236,13 @@ public actor IntakeSession {
 
     private func appraise(report: DeviceReport?, answers: IntakeAnswers, store: Store) -> Appraisal {
         let blocklisted = (try? context.blocklist?.current()) ?? []
-        return context.appraiser.appraise(AppraisalRequest(
+        let appraisal = context.appraiser.appraise(AppraisalRequest(
             model: report == nil ? answers.device?.model : nil,
             facts: facts(report: report, answers: answers),
             answers: answers.effectiveChecklist, store: store, blocklistedIMEIs: blocklisted))
+        lastReport = report
+        lastAppraisal = appraisal
+        return appraisal
     }
 
     /// The device's facts, completed by what the consultant typed where the device gave nothing.
@@ -274,6 +291,7 @@ public actor IntakeSession {
         await emit(state == .refused ? "refused" : "stopped", reasons.joined(separator: " "))
         outcome.state = machine.state
         outcome.reasons = reasons
+        lastReasons = reasons
         outcome.updates = updates
         return outcome
     }

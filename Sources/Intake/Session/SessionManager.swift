@@ -17,6 +17,8 @@ public actor SessionManager {
     private struct Entry {
         var session: IntakeSession
         var answers: IntakeAnswers
+        var message: String?
+        var updatedAt = Date()
         var waiting: CheckedContinuation<IntakeAnswers?, Never>?
         var lastState: SessionState = .detected
     }
@@ -90,6 +92,7 @@ public actor SessionManager {
             ordered.finish()
         }
         continuation.finish()
+        views.finish()
     }
 
     /// Waits until the manager has shut down and every session has returned (the daemon's session service runs
@@ -172,6 +175,34 @@ public actor SessionManager {
             waiting.resume(returning: merged)
         }
         return .delivered(session: entry.session.id)
+    }
+
+    /// Every change of every session as the whole session (the console's event stream): subscribe, and each
+    /// update of any session arrives as its `SessionView`.
+    public nonisolated let views = SessionViewBroadcast()
+
+    /// The sessions on the bench now, newest first.
+    public func sessionViews() async -> [SessionView] {
+        var result: [SessionView] = []
+        for key in entries.keys {
+            if let view = await view(key: key) { result.append(view) }
+        }
+        return result.sorted { $0.updatedAt > $1.updatedAt }
+    }
+
+    /// One session by its id (or device key); `nil` when there is none.
+    public func sessionView(_ sessionOrDevice: String) async -> SessionView? {
+        guard let key = bySession[sessionOrDevice] ?? (entries[sessionOrDevice] != nil ? sessionOrDevice : nil) else { return nil }
+        return await view(key: key)
+    }
+
+    private func view(key: String) async -> SessionView? {
+        guard let entry = entries[key] else { return nil }
+        let snapshot = await entry.session.snapshot()
+        // The entry may have changed while the session answered: read it again.
+        let current = entries[key] ?? entry
+        return SessionView(
+            snapshot: snapshot, deviceKey: key, answers: current.answers, message: current.message, updatedAt: current.updatedAt)
     }
 
     public func summaries() -> [Summary] {
@@ -257,9 +288,12 @@ public actor SessionManager {
         }
     }
 
-    private func observed(_ update: SessionUpdate, key: String) {
+    private func observed(_ update: SessionUpdate, key: String) async {
         entries[key]?.lastState = update.state
+        entries[key]?.message = update.message
+        entries[key]?.updatedAt = context.now()
         continuation.yield(update)
+        if let view = await view(key: key) { views.publish(view) }
         logger.info(
             "\(update.message)",
             metadata: ["session": "\(update.session)", "device": "\(key)", "state": "\(update.state.rawValue)", "event": "\(update.event)"])
@@ -271,4 +305,31 @@ private final class OwnerTask: Sendable {
     private let stored = Mutex<Task<Void, Never>?>(nil)
     func set(_ task: Task<Void, Never>) { stored.withLock { $0 = task } }
     var task: Task<Void, Never>? { stored.withLock { $0 } }
+}
+
+/// Fans session views out to every subscriber (each console tab's event stream).
+public final class SessionViewBroadcast: Sendable {
+    private let subscribers = Mutex<[UUID: AsyncStream<SessionView>.Continuation]>([:])
+
+    public init() {}
+
+    /// A stream of every session change from now on; it ends when the caller stops iterating.
+    public func subscribe() -> AsyncStream<SessionView> {
+        let (stream, continuation) = AsyncStream.makeStream(of: SessionView.self, bufferingPolicy: .bufferingNewest(256))
+        let id = UUID()
+        subscribers.withLock { $0[id] = continuation }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.subscribers.withLock { $0.removeValue(forKey: id) }
+        }
+        return stream
+    }
+
+    func publish(_ view: SessionView) {
+        for continuation in subscribers.withLock({ Array($0.values) }) { continuation.yield(view) }
+    }
+
+    /// Ends every subscriber's stream (the daemon is stopping).
+    func finish() {
+        for continuation in subscribers.withLock({ Array($0.values) }) { continuation.finish() }
+    }
 }
