@@ -2,7 +2,7 @@
 import ArgumentParser
 
 /// The `intake-agent` command. No default subcommand: a bare `intake-agent` prints help rather than starting
-/// the daemon.
+/// the daemon. The benchmarks are a program of their own, `intake-bench`, not shipped with the agent.
 @main
 struct IntakeAgent: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,7 +13,6 @@ struct IntakeAgent: AsyncParsableCommand {
             Demo.self, Run.self, Devices.self, Doctor.self, Inspect.self,
             Quote.self, CatalogCommand.self, Redeem.self,
             IntakeCommand.self, CertificateCommand.self, Print.self,
-            Bench.self,
         ]
     )
 }

@@ -3,6 +3,7 @@
 // The iOS path of `inspect`: the devices usbmuxd lists, matched by UDID (with or without its dash), USB serial
 // or Apple serial number, and read through one lockdown session each.
 
+import AgentCLI
 import Diagnostics
 import Logging
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
 
-/// Runs the built `intake-agent` (beside this test bundle) as a child process, the way a script on the bench does.
+/// Runs the built `intake-agent` (beside this test bundle) as a child process, the way a script on the bench does;
+/// `program:` names another product built beside it (`intake-bench`).
 enum AgentBinary {
     struct Run {
         let status: Int32
@@ -9,20 +10,22 @@ enum AgentBinary {
         let stderr: String
     }
 
-    static func url() throws -> URL {
+    static func url(program: String = "intake-agent") throws -> URL {
         let me = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
         var directory = me.deletingLastPathComponent()
         for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("intake-agent")
+            let candidate = directory.appendingPathComponent(program)
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
             directory.deleteLastPathComponent()
         }
-        throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "intake-agent is not built beside \(me.path): run `swift build` first."])
+        throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "\(program) is not built beside \(me.path): run `swift build` first."])
     }
 
-    static func run(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> Run {
+    static func run(_ arguments: [String], environment extra: [String: String] = [:], program: String = "intake-agent")
+        async throws -> Run
+    {
         let process = Process()
-        process.executableURL = try url()
+        process.executableURL = try url(program: program)
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         for (key, value) in extra { environment[key] = value }

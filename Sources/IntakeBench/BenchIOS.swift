@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import AgentCLI
 import ArgumentParser
 import DeviceSimulators
 import Diagnostics
@@ -21,6 +22,7 @@ struct BenchIOS: AsyncParsableCommand {
     )
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var agent: AgentExecutable
 
     @Option(help: "How many times each measurement runs; the median is reported.")
     var runs = 5
@@ -96,6 +98,7 @@ struct BenchIOS: AsyncParsableCommand {
     }
 
     private func measure() async throws -> Figures {
+        let executable = try agent.path()
         let logger = global.makeLogger()
         let simulator = try USBMuxSimulator.start()
         defer { simulator.stop() }
@@ -123,7 +126,6 @@ struct BenchIOS: AsyncParsableCommand {
             let result = await IOSDeviceSession.read(udid: udid, options: options, logger: logger)
             guard result.isComplete else { throw Failure("A benchmark read failed: \(result.failure?.message ?? "not paired").") }
         }
-        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         let environment = ProcessInfo.processInfo.environment.merging(["USBMUXD_SOCKET_ADDRESS": simulator.socketAddress]) { $1 }
         let asProcess = try await median(runs) {
             try Self.run(executable, ["inspect", "--udid", udid, "--json"], environment: environment)

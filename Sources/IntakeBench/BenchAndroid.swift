@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import AgentCLI
 import ArgumentParser
 import DeviceSimulators
 import Diagnostics
@@ -20,6 +21,7 @@ struct BenchAndroid: AsyncParsableCommand {
     )
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var agent: AgentExecutable
 
     @Option(help: "How many times each measurement runs; the median is reported.")
     var runs = 5
@@ -106,6 +108,7 @@ struct BenchAndroid: AsyncParsableCommand {
     }()
 
     private func measure() async throws -> Figures {
+        let agent = try self.agent.path()
         guard FileManager.default.isExecutableFile(atPath: adb) else {
             throw Failure("The real adb is the baseline and \(adb) is missing: install it with `apt-get install adb`, or name it with --adb.")
         }
@@ -139,7 +142,6 @@ struct BenchAndroid: AsyncParsableCommand {
         for _ in 0..<runs { inProcess.append(try await Self.milliseconds { _ = try await inspectOnce(port) }) }
 
         // As a separate `intake-agent inspect` process, whose max RSS is the agent's memory for one read.
-        let agent = Self.agentPath()
         var asProcess: [Double] = []
         var agentRSS = 0.0
         for _ in 0..<runs {
@@ -217,10 +219,6 @@ struct BenchAndroid: AsyncParsableCommand {
     static func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
         return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
-    }
-
-    static func agentPath() -> String {
-        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
     }
 
     static func freePort() throws -> UInt16 {
