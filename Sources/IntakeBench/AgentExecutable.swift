@@ -29,3 +29,12 @@ struct AgentExecutable: ParsableArguments {
         try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
     }
 }
+
+/// Whether this is a debug build, whose figures the benchmarks flag as not the ones that count.
+enum BuildKind {
+    #if DEBUG
+    static let isDebug = true
+    #else
+    static let isDebug = false
+    #endif
+}

@@ -195,17 +195,12 @@ struct BenchAndroid: AsyncParsableCommand {
         let scriptMs = Self.median(script)
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        #if DEBUG
-        let debug = true
-        #else
-        let debug = false
-        #endif
         return Figures(
             runs: runs, latencyMs: latencyMs, transport: "tcp", inspectInProcessMs: inProcessMs, inspectProcessMs: processMs,
             shellStreams: streamsPerInspect, scriptMs: scriptMs, scriptCommands: Self.scriptCommands.count,
             speedupInProcess: scriptMs / inProcessMs, speedupProcess: scriptMs / processMs, onePhoneMs: Self.median(one),
             phones: fleet.count, allPhonesMs: Self.median(all), maxRSSMiBInspectProcess: agentRSS,
-            maxRSSMiBThisProcess: Double(usage.ru_maxrss) / 1024, debugBuild: debug)
+            maxRSSMiBThisProcess: Double(usage.ru_maxrss) / 1024, debugBuild: BuildKind.isDebug)
     }
 
     static func milliseconds(_ body: () async throws -> Void) async throws -> Double {

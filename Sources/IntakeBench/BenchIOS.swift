@@ -151,17 +151,12 @@ struct BenchIOS: AsyncParsableCommand {
         var own = rusage()
         getrusage(RUSAGE_SELF.rawValue, &own)
 
-        #if DEBUG
-        let debug = true
-        #else
-        let debug = false
-        #endif
         return Figures(
             runs: runs, latencyMs: latencyMs, inspectInProcessMs: inProcess, inspectProcessMs: asProcess, scriptMs: scriptTime,
             scriptCommands: script.commands, speedupInProcess: scriptTime / inProcess, speedupProcess: scriptTime / asProcess,
             oneDeviceMs: one, devices: devices, allDevicesMs: all, concurrencyRatio: all / one,
             maxRSSMiBProcessAllDevices: Double(childRSS) / 1024, maxRSSMiBThisProcess: Double(own.ru_maxrss) / 1024,
-            debugBuild: debug)
+            debugBuild: BuildKind.isDebug)
     }
 
     /// The facts of one inspect, read as a bench shell script would: one command per key or domain.

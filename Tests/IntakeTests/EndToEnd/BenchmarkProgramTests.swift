@@ -25,7 +25,7 @@ struct BenchmarkProgramTests {
     @Test func intakeBenchListsTheBenchmarksAndRunsOne() async throws {
         let help = try await AgentBinary.run(["--help"], program: "intake-bench")
         #expect(help.status == 0)
-        for name in ["grading", "usb", "ios", "android", "registry", "intake"] {
+        for name in ["grading", "usb", "ios", "android", "registry", "intake", "daemon"] {
             #expect(help.stdout.contains("  \(name) "), "intake-bench --help lacks \(name): \(help.stdout)")
         }
         let run = try await AgentBinary.run(["grading", "--seconds", "0.2", "--loads", "1", "--json"], program: "intake-bench")
