@@ -82,7 +82,12 @@ struct BenchDaemon: AsyncParsableCommand {
         /// `nil`: still running `stop_timeout_seconds` after SIGTERM (then killed).
         var stopSeconds: Double?
         var stopTimeoutSeconds: Double
-        var stopExitStatus: Int32
+        /// How the daemon ended after SIGTERM: `exit 0`, `exit 1`, `signal 4`.
+        var stopOutcome: String
+        /// The daemon's "Fatal error" lines (a Swift runtime trap), first ones first.
+        var fatalErrors: [String]
+        /// The idle daemon's threads that used CPU, by name, in clock ticks over the idle window.
+        var idleThreads: [IdleThread]
         var targetGrowthPercent: Double
         var targetFds: Int
         var targetIdleCPUPercent: Double
@@ -96,9 +101,15 @@ struct BenchDaemon: AsyncParsableCommand {
             case sessionsStarted = "sessions_started", certificatesIssued = "certificates_issued"
             case sessionsRefused = "sessions_refused", sessionsCancelled = "sessions_cancelled"
             case openSessionsAtStop = "open_sessions_at_stop", stopSeconds = "stop_seconds", stopTimeoutSeconds = "stop_timeout_seconds"
-            case stopExitStatus = "stop_exit_status", targetGrowthPercent = "target_growth_percent"
+            case stopOutcome = "stop_outcome", fatalErrors = "fatal_errors", idleThreads = "idle_threads"
+            case targetGrowthPercent = "target_growth_percent"
             case targetFds = "target_fds", targetIdleCPUPercent = "target_idle_cpu_percent", debugBuild = "debug_build"
         }
+    }
+
+    struct IdleThread: Encodable {
+        var name: String
+        var ticks: Int
     }
 
     func run() async throws {
@@ -118,16 +129,20 @@ struct BenchDaemon: AsyncParsableCommand {
             Output.line(String(
                 format: "  idle CPU with no device over %.0f s: %.3f%%; target < %.1f%%: %@", f.idleSeconds, f.idleCPUPercent,
                 f.targetIdleCPUPercent, verdict(f.idleCPUPercent < f.targetIdleCPUPercent)))
+            if !f.idleThreads.isEmpty {
+                Output.line("    by thread (clock ticks of \(1000 / Int(sysconf(Int32(_SC_CLK_TCK)))) ms): " + f.idleThreads.map { "\($0.name) \($0.ticks)" }.joined(separator: ", "))
+            }
             Output.line("  sessions: \(f.sessionsStarted) started, \(f.certificatesIssued) certificates issued, \(f.sessionsRefused) refused, \(f.sessionsCancelled) cancelled (unplugged before the certificate)")
             if let stop = f.stopSeconds {
                 Output.line(String(
-                    format: "  graceful stop (SIGTERM) with %d sessions open: %.2f s, exit status %d; target < 20 s (systemd waits 30): %@",
-                    f.openSessionsAtStop, stop, f.stopExitStatus, verdict(stop < 20 && f.stopExitStatus == 0)))
+                    format: "  graceful stop (SIGTERM) with %d sessions open: ended after %.2f s by %@; target: exit 0 within 20 s (systemd waits 30): %@",
+                    f.openSessionsAtStop, stop, f.stopOutcome, verdict(stop < 20 && f.stopOutcome == "exit 0")))
             } else {
                 Output.line(String(
                     format: "  graceful stop (SIGTERM) with %d sessions open: still running after %.0f s, then killed; target < 20 s: NOT met",
                     f.openSessionsAtStop, f.stopTimeoutSeconds))
             }
+            for line in f.fatalErrors { Output.line("  the daemon trapped: \(line)") }
             Output.line("Android phones are not in it: the daemon watches Android phones on USB only, and the simulated adbd speaks TCP.")
             if f.debugBuild { Output.line("This is a debug build: build with `swift build -c release` for the figures that count.") }
         }
@@ -154,9 +169,18 @@ struct BenchDaemon: AsyncParsableCommand {
 
         // Idle, no device ever plugged.
         let idleStart = try daemon.sample()
+        let threadsBefore = daemon.threadTicks()
         let idleClock = ContinuousClock.now
         try await Task.sleep(for: .seconds(idleSeconds))
         let idleEnd = try daemon.sample()
+        let threadsAfter = daemon.threadTicks()
+        var idleByName: [String: Int] = [:]
+        for (tid, after) in threadsAfter {
+            let used = after.ticks - (threadsBefore[tid]?.ticks ?? 0)
+            if used > 0 { idleByName[after.name, default: 0] += used }
+        }
+        let idleThreads = idleByName.map { IdleThread(name: $0.key, ticks: $0.value) }
+            .sorted { ($0.ticks, $1.name) > ($1.ticks, $0.name) }
         let idleWall = BenchAndroid.ms(ContinuousClock.now - idleClock) / 1000
         let idleCPU = Double(idleEnd.cpuTicks - idleStart.cpuTicks) / Double(sysconf(Int32(_SC_CLK_TCK))) / idleWall * 100
 
@@ -234,7 +258,8 @@ struct BenchDaemon: AsyncParsableCommand {
             fdsStart: idleEnd.fds, fdsEnd: end.fds, fdsMax: max(tally.fdsMax.withLock { $0 }, end.fds),
             idleSeconds: idleWall, idleCPUPercent: idleCPU, sessionsStarted: counts.started,
             certificatesIssued: counts.issued, sessionsRefused: counts.refused, sessionsCancelled: counts.cancelled,
-            openSessionsAtStop: openSessions, stopSeconds: stop.seconds, stopTimeoutSeconds: stopTimeout, stopExitStatus: stop.status,
+            openSessionsAtStop: openSessions, stopSeconds: stop.seconds, stopTimeoutSeconds: stopTimeout, stopOutcome: stop.outcome,
+            fatalErrors: daemon.counts().fatalErrors, idleThreads: idleThreads,
             targetGrowthPercent: 10, targetFds: 200, targetIdleCPUPercent: 0.1, debugBuild: BuildKind.isDebug)
     }
 }
@@ -263,15 +288,21 @@ struct ProcSample: Sendable {
         else { throw Failure("The daemon (pid \(pid)) is gone: the benchmark cannot sample it.") }
         let rss = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }?
             .split(separator: " ").dropFirst().first.flatMap { Int($0) }
-        // After the command name's closing parenthesis: state is field 3, utime and stime fields 14 and 15.
-        let fields = stat[(stat.lastIndex(of: ")").map { stat.index(after: $0) } ?? stat.startIndex)...]
-            .split(separator: " ")
-        guard let rss, fields.count > 12, let utime = Int(fields[11]), let stime = Int(fields[12]) else {
+        guard let rss, let ticks = Self.cpuTicks(stat: stat) else {
             throw Failure("/proc/\(pid) reads unlike Linux's: the benchmark cannot sample the daemon.")
         }
         self.rssKiB = rss
         self.fds = fds.count
-        self.cpuTicks = utime + stime
+        self.cpuTicks = ticks
+    }
+
+    /// utime + stime from a /proc `stat` line: after the command name's closing parenthesis, state is field 3,
+    /// utime and stime fields 14 and 15.
+    static func cpuTicks(stat: String) -> Int? {
+        guard let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let utime = Int(fields[11]), let stime = Int(fields[12]) else { return nil }
+        return utime + stime
     }
 }
 
@@ -285,6 +316,7 @@ final class DaemonProcess: Sendable {
         var cancelled = 0
         /// Sessions that reached the checklist and wait for the consultant's answers.
         var waiting = 0
+        var fatalErrors: [String] = []
         var recent: [String] = []
     }
 
@@ -352,6 +384,7 @@ final class DaemonProcess: Sendable {
                 counts.cancelled += 1
             }
             if line.contains("event=answers_pending") { counts.waiting += 1 }
+            if line.contains("Fatal error:"), counts.fatalErrors.count < 3 { counts.fatalErrors.append(line) }
             counts.recent.append(line)
             if counts.recent.count > 20 { counts.recent.removeFirst() }
         }
@@ -360,6 +393,20 @@ final class DaemonProcess: Sendable {
     func counts() -> Counts { state.withLock { $0 } }
 
     func sample() throws -> ProcSample { try ProcSample(pid: process.processIdentifier) }
+
+    /// Each thread's name and CPU time so far (utime + stime, clock ticks), by thread id.
+    func threadTicks() -> [String: (name: String, ticks: Int)] {
+        let tasks = "/proc/\(process.processIdentifier)/task"
+        var result: [String: (name: String, ticks: Int)] = [:]
+        for tid in (try? FileManager.default.contentsOfDirectory(atPath: tasks)) ?? [] {
+            guard let stat = try? String(contentsOfFile: "\(tasks)/\(tid)/stat", encoding: .utf8),
+                let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")"),
+                let ticks = ProcSample.cpuTicks(stat: stat)
+            else { continue }
+            result[tid] = (String(stat[stat.index(after: open)..<close]), ticks)
+        }
+        return result
+    }
 
     func waitForLog(containing text: String, timeout: Duration) async throws {
         let deadline = ContinuousClock.now + timeout
@@ -372,9 +419,9 @@ final class DaemonProcess: Sendable {
         throw Failure("intake-agent run did not start (its log: \(log.isEmpty ? "nothing" : log)).")
     }
 
-    /// SIGTERM, then the time until the process has exited and its exit status (-1 when it died of a signal);
-    /// `nil` seconds when it still ran after `timeout`, as systemd would find it, and was then killed.
-    func stopGracefully(timeout: Duration) async throws -> (seconds: Double?, status: Int32) {
+    /// SIGTERM, then the time until the process has exited and how (`exit N`, `signal N`); `nil` seconds when
+    /// it still ran after `timeout`, as systemd would find it, and was then killed.
+    func stopGracefully(timeout: Duration) async throws -> (seconds: Double?, outcome: String) {
         let start = ContinuousClock.now
         Glibc.kill(process.processIdentifier, SIGTERM)
         while process.isRunning, ContinuousClock.now - start < timeout {
@@ -383,10 +430,11 @@ final class DaemonProcess: Sendable {
         guard !process.isRunning else {
             end()
             while process.isRunning { try await Task.sleep(for: .milliseconds(5)) }
-            return (nil, -1)
+            return (nil, "SIGKILL after \(timeout)")
         }
         let seconds = BenchAndroid.ms(ContinuousClock.now - start) / 1000
-        return (seconds, process.terminationReason == .exit ? process.terminationStatus : -1)
+        let how = process.terminationReason == .exit ? "exit" : "signal"
+        return (seconds, "\(how) \(process.terminationStatus)")
     }
 
     /// Ends the daemon at once if it still runs (the benchmark failed part-way).
