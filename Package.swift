@@ -6,11 +6,14 @@ import PackageDescription
 // - Grading imports Foundation only.
 // - Diagnostics is the only Swift module that imports the USB / iOS / OpenSSL C modules.
 // - IntakeAgent (the executable) and Intake are the only places that map Diagnostics output onto Grading input.
+// - IntakeBench (the benchmarks) is a second executable, not part of the intake-agent product.
 let package = Package(
     name: "intake-agent",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "intake-agent", targets: ["IntakeAgent"]),
+        // The benchmarks: built beside the agent, never installed with it (it compiles C and runs Python).
+        .executable(name: "intake-bench", targets: ["IntakeBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -61,14 +64,32 @@ let package = Package(
                 "Grading", "Diagnostics", "DeviceSimulators", "IntakeStore", "Printing",
                 .product(name: "Logging", package: "swift-log"),
             ]),
+
+        // MARK: - Command lines
+        // What `intake-agent` and `intake-bench` share: global options, output and failure conventions, the
+        // scripted answers and synthetic issuance requests the demo, the crash-safety child and the benchmarks use.
+        .target(
+            name: "AgentCLI",
+            dependencies: [
+                "Grading", "Intake", "IntakeStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .executableTarget(
             name: "IntakeAgent",
             dependencies: [
-                "Intake", "Grading", "Diagnostics", "DeviceSimulators", "IntakeStore", "Printing",
+                "AgentCLI", "Intake", "Grading", "Diagnostics", "DeviceSimulators", "IntakeStore", "Printing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]),
+        .executableTarget(
+            name: "IntakeBench",
+            dependencies: [
+                "AgentCLI", "Intake", "Grading", "Diagnostics", "DeviceSimulators", "IntakeStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
 
         // MARK: - Tests

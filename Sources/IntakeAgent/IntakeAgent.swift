@@ -12,7 +12,7 @@ enum Entry {
 }
 
 /// The `intake-agent` command. No default subcommand: a bare `intake-agent` prints help rather than starting
-/// the daemon.
+/// the daemon. The benchmarks are a program of their own, `intake-bench`, not shipped with the agent.
 struct IntakeAgent: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "intake-agent",
@@ -22,7 +22,6 @@ struct IntakeAgent: AsyncParsableCommand {
             Demo.self, Run.self, Devices.self, Doctor.self, Inspect.self,
             Quote.self, CatalogCommand.self, Redeem.self,
             IntakeCommand.self, CertificateCommand.self, Print.self,
-            Bench.self,
         ]
     )
 }

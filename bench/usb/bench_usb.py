@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
-"""`intake-agent bench usb`'s measuring half: runs under umockdev-wrapper, owns the testbed (through
+"""`intake-bench usb`'s measuring half: runs under umockdev-wrapper, owns the testbed (through
 Tests/DiagnosticsTests/Support/usb_testbed.py) and measures, from each device's "add" uevent (the driver's CLOCK_MONOTONIC
 as umockdev's add call returns, just after the uevent left: up to ~0.2 ms late, so the floor's figure can be
 slightly negative) to the event a program prints:

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The floor for `intake-agent bench usb`: the least a libusb program can do on a hotplug event.
+// The floor for `intake-bench usb`: the least a libusb program can do on a hotplug event.
 // Registers one callback (after libusb's examples/hotplugtest.c), stamps CLOCK_MONOTONIC first thing in the
 // callback and prints `arrived|left BUS ADDRESS NANOSECONDS`. No descriptor or string reads: that is the
 // agent's extra work the benchmark shows against this floor.

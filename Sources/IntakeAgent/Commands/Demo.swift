@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import AgentCLI
 import ArgumentParser
 import DeviceSimulators
 import Diagnostics
@@ -83,7 +84,7 @@ struct Demo: AsyncParsableCommand {
         }
 
         // MARK: The sessions, side by side
-        let answers = Self.scriptedAnswers(store: store)
+        let answers = ScriptedAnswers.forDevice(store: store)
         let outcomes = await withTaskGroup(of: (Int, String, IntakeOutcome).self) { group in
             for (index, (name, reader)) in readers.enumerated() {
                 group.addTask {
@@ -125,22 +126,6 @@ struct Demo: AsyncParsableCommand {
             }
         }
         if !failures.isEmpty { throw Failure("The demo did not complete: \(failures.joined(separator: "; ")).") }
-    }
-
-    /// The consultant's answers for the demo: everything checked and fine, light wear, box and charger present,
-    /// offer accepted, and a holder per device.
-    static func scriptedAnswers(store: String) -> @Sendable (Int) -> IntakeAnswers {
-        { index in
-            var checklist = ChecklistAnswers(Dictionary(uniqueKeysWithValues: CheckID.allCases.map { ($0, CheckAnswer.pass) }))
-            checklist.cosmetic = .b
-            let holders = [
-                IntakeAnswers.Holder(name: "Айгерим Сапарова", iin: "900101300007", birthDate: CivilDate(year: 1990, month: 1, day: 1)!, documentNumber: "N12345678"),
-                IntakeAnswers.Holder(name: "Нұрлан Әбенов", iin: "851231450018", birthDate: CivilDate(year: 1985, month: 12, day: 31)!, documentNumber: "N87654321"),
-            ]
-            return IntakeAnswers(
-                store: store, consultant: "demo", checklist: checklist, box: index == 0, charger: true, acceptOffer: true,
-                holder: holders[index % holders.count])
-        }
     }
 
     private static func progress(_ device: String, _ update: SessionUpdate) {

@@ -3,6 +3,7 @@
 // The iOS part of `devices`: every iPhone and iPad usbmuxd lists, including those libusb does not see on this
 // bus (usbmuxd can be remote or simulated: USBMUXD_SOCKET_ADDRESS), and usbmuxd's attach/detach events.
 
+import AgentCLI
 import Diagnostics
 import Foundation
 

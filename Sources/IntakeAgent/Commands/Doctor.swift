@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import AgentCLI
 import ArgumentParser
 import Diagnostics
 import Foundation

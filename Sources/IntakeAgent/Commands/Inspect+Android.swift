@@ -4,6 +4,7 @@
 // only Android phone on the bus) read through our own ADB engine over its bulk endpoints. A phone with USB
 // debugging off is reported from its descriptors as `no_debugging`.
 
+import AgentCLI
 import Diagnostics
 import Foundation
 import Logging

@@ -2,6 +2,7 @@
 //
 // Which device `inspect` reads (the DeviceLocator `intake` uses too), and the iOS path: one lockdown session.
 
+import AgentCLI
 import Diagnostics
 import Logging
 

@@ -50,16 +50,54 @@ struct ServiceFilesTests {
         let hardening = settings[start...].filter { $0.section == "Service" }.map(\.key)
         #expect(hardening == hardening.sorted())
 
-        // systemd's own check, with ExecStart pointed at a binary that exists here.
+        // systemd's own check, in full (man: pages included), with ExecStart pointed at the agent built here.
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("unit-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let copy = directory.appendingPathComponent("intake-agent.service")
-        try text.replacingOccurrences(of: "/usr/local/bin/intake-agent", with: "/bin/true")
+        try text.replacingOccurrences(of: "/usr/local/bin/intake-agent", with: try USBTestbed.agentBinary())
             .write(to: copy, atomically: true, encoding: .utf8)
-        let verify = try Self.run("/usr/bin/systemd-analyze", ["verify", "--man=no", copy.path])
+        let verify = try Self.run("/usr/bin/systemd-analyze", ["verify", copy.path])
         #expect(verify.status == 0)
         #expect(verify.output.isEmpty, "systemd-analyze verify: \(verify.output)")
+    }
+
+    /// The daemon used to die of SIGPIPE, which systemd counts as a clean end: only `Restart=always` (or a
+    /// `RestartForceExitStatus=` naming the signal) brings it back. A start limit keeps a daemon that cannot
+    /// start from being restarted forever, and systemd waits longer than the daemon's graceful shutdown.
+    @Test func unitRestartsTheDaemonAfterAnyDeathAndWaitsOutItsGracefulShutdown() throws {
+        let text = try String(contentsOf: Self.repository.appendingPathComponent("systemd/intake-agent.service"), encoding: .utf8)
+        let settings = Self.settings(text)
+        func value(_ section: String, _ key: String) -> String? {
+            settings.last { $0.section == section && $0.key == key }?.value
+        }
+        // systemd.service(5): which Restart= values restart after an unclean signal, and after a clean one.
+        let restartsAfterUncleanSignal: Set = ["always", "on-failure", "on-abnormal", "on-abort"]
+        let restart = try #require(value("Service", "Restart"))
+        #expect(restartsAfterUncleanSignal.contains(restart), "Restart=\(restart) leaves a daemon killed by SIGSEGV or SIGABRT down")
+        let forced = Set((value("Service", "RestartForceExitStatus") ?? "").split(separator: " ").map(String.init))
+        #expect(restart == "always" || forced.contains("SIGPIPE") || forced.contains("PIPE"),
+                "Restart=\(restart): systemd counts a SIGPIPE death as clean and would not restart it")
+        #expect(value("Service", "RestartSec").flatMap(Self.seconds) ?? 0 >= 1, "a restart loop needs a pause")
+        let burst = try #require(value("Unit", "StartLimitBurst").flatMap { Int($0) })
+        let interval = try #require(value("Unit", "StartLimitIntervalSec").flatMap(Self.seconds))
+        #expect(burst >= 1 && interval > 0, "a start limit of \(burst) in \(interval) s")
+        // RestartSec × burst must fit in the interval, or the limit never trips.
+        #expect(Double(burst) * (value("Service", "RestartSec").flatMap(Self.seconds) ?? 0) < interval)
+        // The daemon's service group bounds its graceful shutdown at 20 s (Run.swift); systemd must wait longer.
+        let daemonGracefulShutdown = 20.0
+        let stop = try #require(value("Service", "TimeoutStopSec").flatMap(Self.seconds))
+        #expect(stop > daemonGracefulShutdown, "TimeoutStopSec=\(stop)s kills the daemon inside its graceful shutdown")
+        #expect(value("Service", "KillSignal") == "SIGTERM")
+    }
+
+    /// A systemd time span such as `30s`, `2min`, `500ms` or `60`, in seconds.
+    static func seconds(_ span: String) -> Double? {
+        let units: [(String, Double)] = [("ms", 0.001), ("min", 60), ("s", 1), ("m", 60), ("h", 3600)]
+        for (suffix, factor) in units where span.hasSuffix(suffix) {
+            return Double(span.dropLast(suffix.count)).map { $0 * factor }
+        }
+        return Double(span)
     }
 
     @Test func sysusersCreatesTheGroupAndTheServiceUser() throws {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
 
-/// Runs the built `intake-agent` (beside this test bundle) as a child process, the way a script on the bench does.
+/// Runs the built `intake-agent` (beside this test bundle) as a child process, the way a script on the bench does;
+/// `program:` names another product built beside it (`intake-bench`).
 enum AgentBinary {
     struct Run {
         let status: Int32
@@ -9,21 +10,21 @@ enum AgentBinary {
         let stderr: String
     }
 
-    static func url() throws -> URL {
+    static func url(program: String = "intake-agent") throws -> URL {
         let me = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
         var directory = me.deletingLastPathComponent()
         for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("intake-agent")
+            let candidate = directory.appendingPathComponent(program)
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
             directory.deleteLastPathComponent()
         }
-        throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "intake-agent is not built beside \(me.path): run `swift build` first."])
+        throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "\(program) is not built beside \(me.path): run `swift build` first."])
     }
 
-    /// The agent started with `arguments`, its output and error on pipes, no standard input.
-    private static func start(_ arguments: [String], environment extra: [String: String]) throws -> (Process, Pipe, Pipe) {
+    /// The program started with `arguments`, its output and error on pipes, no standard input.
+    private static func start(_ arguments: [String], environment extra: [String: String], program: String) throws -> (Process, Pipe, Pipe) {
         let process = Process()
-        process.executableURL = try url()
+        process.executableURL = try url(program: program)
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         for (key, value) in extra { environment[key] = value }
@@ -37,8 +38,10 @@ enum AgentBinary {
         return (process, out, err)
     }
 
-    static func run(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> Run {
-        let (process, out, err) = try start(arguments, environment: extra)
+    static func run(_ arguments: [String], environment extra: [String: String] = [:], program: String = "intake-agent")
+        async throws -> Run
+    {
+        let (process, out, err) = try start(arguments, environment: extra, program: program)
         // Read both pipes while the child runs, so a large slip never blocks it on a full pipe.
         async let stdout = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
         async let stderr = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
@@ -48,8 +51,8 @@ enum AgentBinary {
     }
 
     /// `run` for synchronous tests, for commands whose error output is small (it is read after the output).
-    static func runBlocking(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Run {
-        let (process, out, err) = try start(arguments, environment: extra)
+    static func runBlocking(_ arguments: [String], environment extra: [String: String] = [:], program: String = "intake-agent") throws -> Run {
+        let (process, out, err) = try start(arguments, environment: extra, program: program)
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

@@ -1,22 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
 public import ArgumentParser
-import Foundation
+public import Foundation
 public import Logging
 
-/// Options every subcommand shares.
-struct GlobalOptions: ParsableArguments {
+/// Options every subcommand of `intake-agent` and `intake-bench` shares.
+public struct GlobalOptions: ParsableArguments, Sendable {
     @Option(help: "The data directory (registry, keys, blocklist); defaults to $INTAKE_AGENT_DATA_DIR or ~/.local/share/intake-agent.")
-    var dataDir: String?
+    public var dataDir: String?
 
     @Option(help: "The configuration file; defaults work with no file at all.")
-    var config: String?
+    public var config: String?
 
     @Option(help: "The least severe log level written to stderr.")
-    var logLevel: Logger.Level = .warning
+    public var logLevel: Logger.Level = .warning
+
+    public init() {}
 
     /// The data directory in force: the flag, then `INTAKE_AGENT_DATA_DIR`, then systemd's `STATE_DIRECTORY`,
     /// then `~/.local/share/intake-agent`.
-    var resolvedDataDir: URL {
+    public var resolvedDataDir: URL {
         if let dataDir { return URL(fileURLWithPath: dataDir, isDirectory: true) }
         let env = ProcessInfo.processInfo.environment
         if let dir = env["INTAKE_AGENT_DATA_DIR"], !dir.isEmpty { return URL(fileURLWithPath: dir, isDirectory: true) }
@@ -25,7 +27,7 @@ struct GlobalOptions: ParsableArguments {
         return URL(fileURLWithPath: home, isDirectory: true).appendingPathComponent(".local/share/intake-agent")
     }
 
-    func makeLogger(label: String = "intake-agent") -> Logger {
+    public func makeLogger(label: String = "intake-agent") -> Logger {
         LogBootstrap.once(level: logLevel)
         var logger = Logger(label: label)
         logger.logLevel = logLevel
@@ -36,10 +38,10 @@ struct GlobalOptions: ParsableArguments {
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
 /// `LoggingSystem.bootstrap` may run once per process.
-enum LogBootstrap {
+public enum LogBootstrap {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var done = false
-    static func once(level: Logger.Level) {
+    public static func once(level: Logger.Level) {
         lock.lock()
         defer { lock.unlock() }
         guard !done else { return }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import AgentCLI
 import ArgumentParser
 import Foundation
 
@@ -17,6 +18,7 @@ struct BenchUSB: AsyncParsableCommand {
     )
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var agent: AgentExecutable
 
     @Option(help: "How many single plugs, and how many rounds of eight, to time.")
     var rounds = 20
@@ -37,6 +39,7 @@ struct BenchUSB: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
+            let agentPath = try agent.path()
             let source = try findSourceDir()
             let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("bench-usb-\(getpid())")
             try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -57,7 +60,7 @@ struct BenchUSB: AsyncParsableCommand {
             let measured = try Self.run(
                 "/usr/bin/umockdev-wrapper",
                 [
-                    "/usr/bin/python3", source + "/bench/usb/bench_usb.py", "--agent", try Self.selfPath(),
+                    "/usr/bin/python3", source + "/bench/usb/bench_usb.py", "--agent", agentPath,
                     "--floor", floor, "--rounds", String(rounds), "--idle-seconds", String(idleSeconds),
                 ])
             guard measured.status == 0, let line = measured.output.split(separator: "\n").last,
@@ -100,7 +103,7 @@ struct BenchUSB: AsyncParsableCommand {
     private func findSourceDir() throws -> String {
         var candidates: [String] = []
         if let sourceDir { candidates.append(sourceDir) }
-        var directory = URL(fileURLWithPath: (try? Self.selfPath()) ?? CommandLine.arguments[0]).deletingLastPathComponent()
+        var directory = URL(fileURLWithPath: (try? AgentExecutable.selfPath()) ?? CommandLine.arguments[0]).deletingLastPathComponent()
         for _ in 0..<5 {
             candidates.append(directory.path)
             directory.deleteLastPathComponent()
@@ -110,10 +113,6 @@ struct BenchUSB: AsyncParsableCommand {
             return candidate
         }
         throw Failure("bench/usb is not found: run the benchmark from the intake-agent source tree or pass --source-dir.")
-    }
-
-    static func selfPath() throws -> String {
-        try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
     }
 
     static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {

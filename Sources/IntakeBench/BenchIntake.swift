@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import AgentCLI
 import ArgumentParser
 import DeviceSimulators
 import Diagnostics
@@ -61,14 +62,14 @@ struct BenchIntake: AsyncParsableCommand {
         defer { mux.stop() }
         setenv("USBMUXD_SOCKET_ADDRESS", mux.socketAddress, 1)
         IOSMux.configureFromEnvironment()
-        let key = try DeviceSelection.adbKey(in: root)
+        let key = try ADBKey.loadOrCreate(in: root)
         let catalog = try Catalog.loadDefault()
         let stores = try StoreList.loadDefault()
-        let answers = Demo.scriptedAnswers(store: "ALA-MEGA2")
+        let answers = ScriptedAnswers.forDevice(store: "ALA-MEGA2")
         var imeiCounter = 0
         func nextIMEI() -> String {
             imeiCounter += 1
-            return Self.luhnComplete("35209411" + String(format: "%06d", imeiCounter))
+            return SyntheticIssuance.imei("35209411" + String(format: "%06d", imeiCounter))
         }
         func context(_ name: String) throws -> IntakeContext {
             let dir = root.appendingPathComponent(name)
@@ -136,7 +137,7 @@ struct BenchIntake: AsyncParsableCommand {
                 rssWith = max(rssWith, Self.residentMiB())
             }
         }
-        let wall = Double(Demo.milliseconds(ContinuousClock.now - start))
+        let wall = BenchAndroid.ms(ContinuousClock.now - start)
         for phone in phones { mux.detach(udid: phone.udid) }
 
         let figures = Figures(
@@ -172,19 +173,5 @@ struct BenchIntake: AsyncParsableCommand {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_maxrss) / 1024
-    }
-
-    /// `digits` (14) with the Luhn check digit appended: a valid IMEI.
-    static func luhnComplete(_ digits: String) -> String {
-        var sum = 0
-        for (index, char) in digits.reversed().enumerated() {
-            var digit = Int(String(char)) ?? 0
-            if index % 2 == 0 {
-                digit *= 2
-                if digit > 9 { digit -= 9 }
-            }
-            sum += digit
-        }
-        return digits + String((10 - sum % 10) % 10)
     }
 }

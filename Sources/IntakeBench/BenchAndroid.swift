@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import AgentCLI
 import ArgumentParser
 import DeviceSimulators
 import Diagnostics
@@ -20,6 +21,7 @@ struct BenchAndroid: AsyncParsableCommand {
     )
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var agent: AgentExecutable
 
     @Option(help: "How many times each measurement runs; the median is reported.")
     var runs = 5
@@ -106,6 +108,7 @@ struct BenchAndroid: AsyncParsableCommand {
     }()
 
     private func measure() async throws -> Figures {
+        let agent = try self.agent.path()
         guard FileManager.default.isExecutableFile(atPath: adb) else {
             throw Failure("The real adb is the baseline and \(adb) is missing: install it with `apt-get install adb`, or name it with --adb.")
         }
@@ -139,7 +142,6 @@ struct BenchAndroid: AsyncParsableCommand {
         for _ in 0..<runs { inProcess.append(try await Self.milliseconds { _ = try await inspectOnce(port) }) }
 
         // As a separate `intake-agent inspect` process, whose max RSS is the agent's memory for one read.
-        let agent = Self.agentPath()
         var asProcess: [Double] = []
         var agentRSS = 0.0
         for _ in 0..<runs {
@@ -193,17 +195,12 @@ struct BenchAndroid: AsyncParsableCommand {
         let scriptMs = Self.median(script)
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        #if DEBUG
-        let debug = true
-        #else
-        let debug = false
-        #endif
         return Figures(
             runs: runs, latencyMs: latencyMs, transport: "tcp", inspectInProcessMs: inProcessMs, inspectProcessMs: processMs,
             shellStreams: streamsPerInspect, scriptMs: scriptMs, scriptCommands: Self.scriptCommands.count,
             speedupInProcess: scriptMs / inProcessMs, speedupProcess: scriptMs / processMs, onePhoneMs: Self.median(one),
             phones: fleet.count, allPhonesMs: Self.median(all), maxRSSMiBInspectProcess: agentRSS,
-            maxRSSMiBThisProcess: Double(usage.ru_maxrss) / 1024, debugBuild: debug)
+            maxRSSMiBThisProcess: Double(usage.ru_maxrss) / 1024, debugBuild: BuildKind.isDebug)
     }
 
     static func milliseconds(_ body: () async throws -> Void) async throws -> Double {
@@ -217,10 +214,6 @@ struct BenchAndroid: AsyncParsableCommand {
     static func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
         return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
-    }
-
-    static func agentPath() -> String {
-        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
     }
 
     static func freePort() throws -> UInt16 {

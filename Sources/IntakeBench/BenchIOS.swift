@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import AgentCLI
 import ArgumentParser
 import DeviceSimulators
 import Diagnostics
@@ -21,6 +22,7 @@ struct BenchIOS: AsyncParsableCommand {
     )
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var agent: AgentExecutable
 
     @Option(help: "How many times each measurement runs; the median is reported.")
     var runs = 5
@@ -96,6 +98,7 @@ struct BenchIOS: AsyncParsableCommand {
     }
 
     private func measure() async throws -> Figures {
+        let executable = try agent.path()
         let logger = global.makeLogger()
         let simulator = try USBMuxSimulator.start()
         defer { simulator.stop() }
@@ -123,7 +126,6 @@ struct BenchIOS: AsyncParsableCommand {
             let result = await IOSDeviceSession.read(udid: udid, options: options, logger: logger)
             guard result.isComplete else { throw Failure("A benchmark read failed: \(result.failure?.message ?? "not paired").") }
         }
-        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         let environment = ProcessInfo.processInfo.environment.merging(["USBMUXD_SOCKET_ADDRESS": simulator.socketAddress]) { $1 }
         let asProcess = try await median(runs) {
             try Self.run(executable, ["inspect", "--udid", udid, "--json"], environment: environment)
@@ -149,17 +151,12 @@ struct BenchIOS: AsyncParsableCommand {
         var own = rusage()
         getrusage(RUSAGE_SELF.rawValue, &own)
 
-        #if DEBUG
-        let debug = true
-        #else
-        let debug = false
-        #endif
         return Figures(
             runs: runs, latencyMs: latencyMs, inspectInProcessMs: inProcess, inspectProcessMs: asProcess, scriptMs: scriptTime,
             scriptCommands: script.commands, speedupInProcess: scriptTime / inProcess, speedupProcess: scriptTime / asProcess,
             oneDeviceMs: one, devices: devices, allDevicesMs: all, concurrencyRatio: all / one,
             maxRSSMiBProcessAllDevices: Double(childRSS) / 1024, maxRSSMiBThisProcess: Double(own.ru_maxrss) / 1024,
-            debugBuild: debug)
+            debugBuild: BuildKind.isDebug)
     }
 
     /// The facts of one inspect, read as a bench shell script would: one command per key or domain.

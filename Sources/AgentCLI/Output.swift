@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-import ArgumentParser
+public import ArgumentParser
 import Foundation
 
 /// Writing results and failures the way design.md asks: JSON as one object, errors as one sentence on stderr
 /// with exit code 1.
-enum Output {
+public enum Output {
     /// One JSON object (or array) on stdout, keys sorted so output is stable.
-    static func json<T: Encodable>(_ value: T, pretty: Bool = true) throws {
+    public static func json<T: Encodable>(_ value: T, pretty: Bool = true) throws {
         let encoder = JSONEncoder()
         // Times are ISO 8601 everywhere (design.md), never Foundation's default of seconds since 2001.
         encoder.dateEncodingStrategy = .iso8601
@@ -16,24 +16,31 @@ enum Output {
         FileHandle.standardOutput.write(Data("\n".utf8))
     }
 
-    static func line(_ text: String) {
+    public static func line(_ text: String) {
         FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
 
-    static func error(_ sentence: String) {
-        FileHandle.standardError.write(Data(("intake-agent: " + sentence + "\n").utf8))
+    /// One sentence on stderr, after the program's name (`intake-agent: `, `intake-bench: `).
+    public static func error(_ sentence: String) {
+        FileHandle.standardError.write(Data((programName + ": " + sentence + "\n").utf8))
+    }
+
+    /// The name this program was started by, without its directory.
+    static var programName: String {
+        let name = URL(fileURLWithPath: CommandLine.arguments.first ?? "intake-agent").lastPathComponent
+        return name.isEmpty ? "intake-agent" : name
     }
 }
 
 /// A refusal or failure a user must act on: printed as one sentence on stderr, exit code 1.
-struct Failure: Error, CustomStringConvertible {
-    let description: String
-    init(_ sentence: String) { self.description = sentence }
+public struct Failure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ sentence: String) { self.description = sentence }
 }
 
 extension AsyncParsableCommand {
     /// Runs `body`, turning a `Failure` (or any other error) into one sentence on stderr and exit code 1.
-    func reportingFailures(_ body: () async throws -> Void) async throws {
+    public func reportingFailures(_ body: () async throws -> Void) async throws {
         do {
             try await body()
         } catch let exit as ExitCode {

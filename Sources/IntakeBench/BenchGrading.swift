@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import AgentCLI
 import ArgumentParser
 import Foundation
 #if canImport(Glibc)
@@ -150,16 +151,11 @@ struct BenchGrading: AsyncParsableCommand {
             }
         }
         guard offers > 0 else { throw Failure("The benchmark's quotes gave no offer, so it measured nothing: check the catalog.") }
-        #if DEBUG
-            let debug = true
-        #else
-            let debug = false
-        #endif
         return Figures(
             catalogModels: catalog.models.count, catalogBytes: Catalog.defaultCatalogByteCount, loadRuns: loadTimes.count,
             loadMedianMs: loadTimes[loadTimes.count / 2], loadMinMs: loadTimes.first ?? 0, loadMaxMs: loadTimes.last ?? 0,
             quotes: quotes, quoteSeconds: elapsed, wallSeconds: wall, loadAverage: CPUClock.loadAverage(), perQuery: perQuery, quotesPerSecond: Int(Double(quotes) / elapsed),
-            microsecondsPerQuote: elapsed * 1_000_000 / Double(quotes), targetLoadMs: 50, targetQuoteMs: 1, debugBuild: debug)
+            microsecondsPerQuote: elapsed * 1_000_000 / Double(quotes), targetLoadMs: 50, targetQuoteMs: 1, debugBuild: BuildKind.isDebug)
     }
 }
 
