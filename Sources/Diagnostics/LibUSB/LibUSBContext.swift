@@ -6,7 +6,7 @@ import Synchronization
 
 /// One libusb context and the one thread that pumps its events.
 ///
-/// The event thread runs libusb's hotplugtest.c loop: `libusb_handle_events_timeout_completed` with a 50 ms
+/// The event thread runs libusb's hotplugtest.c loop: `libusb_handle_events_timeout_completed` with a 1 s
 /// timeout until `shutdown()` sets the quit flag and calls `libusb_interrupt_event_handler`. Hotplug callbacks
 /// run on that thread; blocking reads (string descriptors, transfers) never do.
 ///
@@ -73,7 +73,9 @@ public final class LibUSBContext: Sendable {
     }
 
     private func runEventLoop() {
-        var timeout = timeval(tv_sec: 0, tv_usec: 50_000)
+        // Hotplug callbacks arrive as soon as the kernel tells, whatever the timeout; `shutdown()` interrupts the
+        // wait. A long timeout keeps an idle bench from waking twenty times a second.
+        var timeout = timeval(tv_sec: 1, tv_usec: 0)
         while !quit.load(ordering: .acquiring) {
             let result = libusb_handle_events_timeout_completed(raw, &timeout, nil)
             if let error = LibUSBError(result), error != .interrupted {

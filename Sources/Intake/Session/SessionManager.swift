@@ -57,7 +57,8 @@ public actor SessionManager {
         self.printer = printer
         self.defaults = defaults
         self.logger = logger
-        let (updates, continuation) = AsyncStream.makeStream(of: SessionUpdate.self, bufferingPolicy: .bufferingNewest(10_000))
+        // Nobody may read `updates` (the daemon does not): the buffer keeps the newest thousand, not every one.
+        let (updates, continuation) = AsyncStream.makeStream(of: SessionUpdate.self, bufferingPolicy: .bufferingNewest(1_000))
         (self.updates, self.continuation) = (updates, continuation)
         let (stream, ordered) = AsyncStream.makeStream(of: (String, SessionUpdate).self)
         self.ordered = ordered
@@ -132,11 +133,11 @@ public actor SessionManager {
     public func deviceLeft(key: String) async {
         guard let entry = entries[key] else { return }
         await entry.session.unplugged()
-        // A session waiting for answers stops waiting: it is cancelled until the device comes back.
-        if let waiting = entry.waiting, !(await entry.session.state.holdsCertificate) {
-            entries[key]?.waiting = nil
-            waiting.resume(returning: nil)
-        }
+        guard !(await entry.session.state.holdsCertificate) else { return }
+        // A session waiting for answers stops waiting: it is cancelled until the device comes back. The entry is
+        // read again after the awaits: shutdown (or an answer) may have resumed the waiter meanwhile, and a
+        // continuation is resumed exactly once.
+        stopWaiting(key: key)
     }
 
     /// What became of answers handed to `submit`.
@@ -254,11 +255,26 @@ public actor SessionManager {
         }
     }
 
+    /// Finished sessions kept for the console's list and for a replug that must change nothing (a certified
+    /// phone plugged in again); older ones are forgotten, so a bench that runs for months does not grow.
+    public static let finishedKept = 64
+
+    private func forgetOldFinishedSessions() {
+        let finished = entries.filter { $0.value.lastState.isFinal && $0.value.waiting == nil }
+        guard finished.count > Self.finishedKept else { return }
+        for (key, entry) in finished.sorted(by: { $0.value.updatedAt < $1.value.updatedAt }).prefix(finished.count - Self.finishedKept) {
+            entries[key] = nil
+            bySession[entry.session.id] = nil
+        }
+    }
+
     private func start(_ session: IntakeSession, key: String, answers: IntakeAnswers) {
         guard !shuttingDown else {
             logger.notice("the bench is stopping: no session started", metadata: ["device": "\(key)"])
             return
         }
+        if let previous = entries[key] { bySession[previous.session.id] = nil }
+        forgetOldFinishedSessions()
         bySession[session.id] = key
         entries[key] = Entry(session: session, answers: answers)
         starts.yield(Start(session: session, key: key, answers: answers))
