@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", exact: "2.5.0"),
     ],
     targets: [
         // MARK: - C modules (module maps and tiny static-inline shims only)
@@ -75,10 +77,19 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // MARK: - The consultant's console: the HTTP API and the page (assets embedded, see scripts/embed-console)
+        .target(
+            name: "Console",
+            dependencies: [
+                "Intake", "IntakeStore", "Grading", "Diagnostics",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .executableTarget(
             name: "IntakeAgent",
             dependencies: [
-                "AgentCLI", "Intake", "Grading", "Diagnostics", "DeviceSimulators", "IntakeStore", "Printing",
+                "AgentCLI", "Intake", "Grading", "Diagnostics", "DeviceSimulators", "IntakeStore", "Printing", "Console",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

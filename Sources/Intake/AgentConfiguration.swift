@@ -28,6 +28,8 @@ public struct AgentConfiguration: Sendable, Hashable, Codable {
     public var acceptSE3rdGeneration: Bool
     /// Rule-set settings switched on, by their `--setting` names (`RuleSet.knownSettings`).
     public var settings: [String] = []
+    /// Where the console listens (`HOST:PORT`); `--listen` overrides it. `127.0.0.1:8480` when unset.
+    public var listen: String?
     /// Where the file was read from, `nil` when defaults are in force.
     public var source: String?
 
@@ -53,7 +55,7 @@ public struct AgentConfiguration: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case storeID = "store_id", consultant, printer, paperColumns = "paper_columns", catalogPath = "catalog_path"
-        case acceptSE3rdGeneration = "accept_se_3rd_generation", settings
+        case acceptSE3rdGeneration = "accept_se_3rd_generation", settings, listen
     }
 
     public init(from decoder: any Decoder) throws {
@@ -65,6 +67,7 @@ public struct AgentConfiguration: Sendable, Hashable, Codable {
         catalogPath = try c.decodeIfPresent(String.self, forKey: .catalogPath)
         acceptSE3rdGeneration = try c.decodeIfPresent(Bool.self, forKey: .acceptSE3rdGeneration) ?? false
         settings = try c.decodeIfPresent([String].self, forKey: .settings) ?? []
+        listen = try c.decodeIfPresent(String.self, forKey: .listen)
         source = nil
     }
 

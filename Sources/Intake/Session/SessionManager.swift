@@ -148,6 +148,8 @@ public actor SessionManager {
         case noSession
         /// Refused, nothing applied, the session still waiting: each field at fault with one sentence.
         case refused([Problem])
+        /// The session is over (certificate issued, refused, declined, cancelled): nothing applied.
+        case finished(SessionState)
     }
 
     public struct Problem: Sendable, Equatable {
@@ -164,6 +166,10 @@ public actor SessionManager {
             let entry = entries[key]
         else {
             return .noSession
+        }
+        // A cancelled session (the phone was unplugged) keeps answers for when it comes back; an ended one takes none.
+        if (entry.lastState.isFinal && entry.lastState != .cancelled) || entry.lastState.holdsCertificate {
+            return .finished(entry.lastState)
         }
         let problems = answers.problems(on: context.today())
         guard problems.isEmpty else {

@@ -6,6 +6,7 @@ import Dispatch
 import Foundation
 import Intake
 import IntakeStore
+import Console
 import Logging
 import ServiceLifecycle
 
@@ -37,6 +38,12 @@ struct Run: AsyncParsableCommand {
         name: .customLong("adb-tcp"),
         help: ArgumentHelp("An Android phone in `adb tcpip` mode (or a simulated adbd) to watch, as HOST:PORT; repeatable.", valueName: "host:port"))
     var adbTcp: [String] = []
+
+    @Option(help: "Where the console listens, as HOST:PORT (port 0 picks a free one); defaults to listen in the configuration, else 127.0.0.1:8480.")
+    var listen: String?
+
+    @Flag(help: "Serve the console over plain HTTP beyond loopback (the store's network); without it such an address is refused.")
+    var insecureHttp = false
 
     @Option(help: "Seconds a graceful stop may take before open sessions are cancelled (below the unit's TimeoutStopSec of 30 s).")
     var shutdownSeconds: Int = 20
@@ -90,6 +97,8 @@ struct Run: AsyncParsableCommand {
         let readers = BenchReaders(logger: logger, usb: usb, adbKey: adbKey)
         let spool = AnswersSpool(directory: dataDir.appendingPathComponent("answers"), logger: logger)
 
+        let console = try consoleService(opened: opened, manager: manager, dataDir: dataDir, logger: logger)
+
         // Started in this order, stopped in reverse (see DaemonServices.swift). A service that ends on its own
         // (an event source that lost its library) shuts the whole group down gracefully: systemd restarts it.
         let services: [any Service] = [
@@ -101,7 +110,7 @@ struct Run: AsyncParsableCommand {
             ADBTCPWatcherService(
                 endpoints: adbTcp.compactMap(ADBTCPTransport.parseEndpoint), adbKey: adbKey, manager: manager,
                 interval: .seconds(1), logger: logger),
-        ])
+        ]) + [console]
         var configuration = ServiceGroupConfiguration(
             services: services.map {
                 .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
@@ -121,6 +130,34 @@ struct Run: AsyncParsableCommand {
         }
         let open = await manager.openSessions()
         logger.notice("intake-agent stopped", metadata: ["open_sessions": "\(open)", "uptime_s": "\((ContinuousClock.now - started).components.seconds)"])
+    }
+}
+
+extension Run {
+    /// The console's HTTP server: loopback by default; the store's network only with --insecure-http (TLS is
+    /// not built in yet), said in the log.
+    private func consoleService(opened: StationContext, manager: SessionManager, dataDir: URL, logger: Logger) throws -> any Service {
+        let address = listen ?? opened.configuration.listen ?? "127.0.0.1:8480"
+        guard let colon = address.lastIndex(of: ":"), let chosenPort = Int(address[address.index(after: colon)...]),
+            (0...65535).contains(chosenPort), colon > address.startIndex
+        else {
+            throw Failure("--listen takes HOST:PORT, such as 127.0.0.1:8480, not \(address).")
+        }
+        let bracketed = String(address[..<colon])
+        let host = bracketed.hasPrefix("[") && bracketed.hasSuffix("]") ? String(bracketed.dropFirst().dropLast()) : bracketed
+        let loopback = host == "127.0.0.1" || host == "::1" || host == "localhost"
+        if !loopback {
+            guard insecureHttp else {
+                throw Failure("The console would listen on \(host), beyond this machine, without TLS: PINs and customers' details would cross the store's network in clear. Pass --insecure-http to accept that, or keep the default 127.0.0.1.")
+            }
+            logger.warning("the console listens on \(host) over plain HTTP (--insecure-http): PINs and customers' details cross the network unencrypted")
+        }
+        let server = ConsoleServer(
+            settings: .init(host: host, port: chosenPort), manager: manager, registry: opened.station.registry,
+            consultants: opened.station.registry, printer: opened.printer, stores: opened.context.stores, logger: logger)
+        return server.application(onRunning: { port in
+            logger.notice("console listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)/", metadata: ["port": "\(port)"])
+        })
     }
 }
 

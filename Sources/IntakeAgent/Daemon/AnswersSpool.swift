@@ -70,6 +70,8 @@ struct AnswersSpool: Sendable {
                 delivered(path, answers: answers)
             case .refused(let problems):
                 reject(path, reason: problems.map { "\($0.field): \($0.sentence)" }.joined(separator: " "))
+            case .finished(let state):
+                reject(path, reason: "The session for \(target) is over (\(state.rawValue)): unplug the phone and plug it in again for a new session.")
             case .noSession:
                 break  // the file waits for the device to arrive
             }

@@ -11,6 +11,9 @@ enum RegistrySchema {
         migrator.registerMigration("2026-12-v2 guards on inserts, device links") { db in
             try db.execute(sql: v2)
         }
+        migrator.registerMigration("2026-12-v3 consultants") { db in
+            try db.execute(sql: v3)
+        }
         return migrator
     }
 
@@ -233,5 +236,31 @@ enum RegistrySchema {
         INSERT INTO device_link (device_key, linked_key)
         SELECT DISTINCT mine.device_key, other.device_key FROM certificate_device AS mine
         JOIN certificate_device AS other ON other.number = mine.number AND other.device_key <> mine.device_key;
+        """
+
+    /// The bench's consultants: a bcrypt hash of the PIN only, never the PIN; failed logins and the lock they set.
+    /// A consultant is disabled, never deleted, so the audit log's names keep meaning something.
+    private static let v3 = """
+        CREATE TABLE consultant (
+            id TEXT PRIMARY KEY NOT NULL CHECK (length(id) BETWEEN 1 AND 32 AND id NOT GLOB '*[^A-Za-z0-9._-]*'),
+            name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+            pin_hash TEXT NOT NULL CHECK (pin_hash GLOB '$2[aby]$*'),
+            language TEXT NOT NULL DEFAULT 'ru' CHECK (language IN ('ru', 'kk', 'en')),
+            disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+            failed_logins INTEGER NOT NULL DEFAULT 0 CHECK (failed_logins >= 0),
+            locked_until TEXT,
+            created_at TEXT NOT NULL
+        );
+
+        CREATE TRIGGER consultant_stays_disabled BEFORE UPDATE OF disabled ON consultant
+        WHEN OLD.disabled = 1 AND NEW.disabled = 0
+        BEGIN
+            SELECT RAISE(ABORT, 'a disabled consultant is not enabled again: add a new id');
+        END;
+
+        CREATE TRIGGER consultant_never_deleted BEFORE DELETE ON consultant
+        BEGIN
+            SELECT RAISE(ABORT, 'consultants are disabled, never deleted');
+        END;
         """
 }

@@ -14,7 +14,7 @@ public final class SQLiteRegistry: CertificateRegistry {
 
     public let path: String
     public let blocklist: Blocklist
-    private let pool: DatabasePool
+    let pool: DatabasePool
     /// The station keys whose signatures this registry's certificates must carry. Every certificate read is
     /// checked against them: a row changed behind the agent's back is reported as altered, never returned.
     private let trusted = Mutex(KeyRing())

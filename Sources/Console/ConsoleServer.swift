@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: Apache-2.0
+import Foundation
+public import Hummingbird
+public import HTTPTypes
+public import Intake
+public import IntakeStore
+public import Grading
+public import Logging
+import NIOCore
+
+/// A request's context: who is logged in, when the token or cookie said so.
+public struct ConsoleContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var login: ConsoleAuth.Login?
+    /// Whether the login came from the cookie (changes then need the CSRF token).
+    public var byCookie = false
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+    }
+    public var maxUploadSize: Int { 64 * 1024 }
+}
+
+/// An API refusal: `{"error": "one sentence", "field": "holder.iin"}` with its status.
+public struct ConsoleError: HTTPResponseError {
+    public var status: HTTPResponse.Status
+    public var sentence: String
+    public var field: String?
+    public var headers: HTTPFields = [:]
+
+    public init(_ status: HTTPResponse.Status, _ sentence: String, field: String? = nil) {
+        self.status = status
+        self.sentence = sentence
+        self.field = field
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var body: [String: String] = ["error": sentence]
+        if let field { body["field"] = field }
+        var response = try ConsoleJSON.response(body, status: status)
+        response.headers.append(contentsOf: headers)
+        return response
+    }
+}
+
+/// JSON the way design.md says: snake_case keys (the types name them), ISO 8601 times, sorted keys.
+enum ConsoleJSON {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        let data = try encoder.encode(value)
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        fields[.cacheControl] = "no-store"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// The console: the consultant's page at `/` and the API at `/api/v1`, served by the daemon.
+public struct ConsoleServer: Sendable {
+    public struct Settings: Sendable {
+        public var host: String
+        public var port: Int
+        public var auth: ConsoleAuth.Settings
+        /// Seconds between heartbeats on the event stream, so proxies keep it open.
+        public var heartbeat: Duration = .seconds(15)
+        public init(host: String = "127.0.0.1", port: Int = 8480, auth: ConsoleAuth.Settings = .init()) {
+            self.host = host
+            self.port = port
+            self.auth = auth
+        }
+    }
+
+    public let settings: Settings
+    public let manager: SessionManager
+    public let registry: any CertificateRegistry
+    public let consultants: any ConsultantDirectory
+    public let printer: StationPrinter?
+    public let stores: StoreList
+    public let auth: ConsoleAuth
+    public let logger: Logger
+
+    public init(
+        settings: Settings, manager: SessionManager, registry: any CertificateRegistry, consultants: any ConsultantDirectory,
+        printer: StationPrinter?, stores: StoreList, logger: Logger
+    ) {
+        self.settings = settings
+        self.manager = manager
+        self.registry = registry
+        self.consultants = consultants
+        self.printer = printer
+        self.stores = stores
+        self.auth = ConsoleAuth(directory: consultants, settings: settings.auth)
+        self.logger = logger
+    }
+
+    /// The HTTP server as a service of the daemon's group; `onRunning` gets the port it listens on.
+    public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(
+            router: router(),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "intake-agent"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? settings.port) },
+            logger: logger)
+    }
+
+    func router() -> Router<ConsoleContext> {
+        let router = Router(context: ConsoleContext.self)
+        router.add(middleware: SecurityHeaders())
+        ConsolePage.add(to: router)
+        let api = router.group("api/v1")
+        api.get("openapi.json") { _, _ in ConsolePage.asset(ConsoleAssets.openAPI, type: "application/json; charset=utf-8") }
+        api.post("login") { request, context in try await self.login(request, context: context) }
+        let authed = api.group().add(middleware: Authentication(auth: auth))
+        authed.post("logout") { request, context in
+            if let token = context.login?.token { auth.logout(token: token) }
+            return try ConsoleJSON.response(["status": "logged_out"])
+        }
+        authed.get("checks") { _, _ in try ConsoleJSON.response(CheckList(checks: Checklist.definitions)) }
+        authed.get("sessions") { _, _ in try ConsoleJSON.response(SessionList(sessions: await manager.sessionViews())) }
+        authed.get("sessions/:id") { _, context in
+            let id = try context.parameters.require("id")
+            guard let view = await manager.sessionView(id) else {
+                throw ConsoleError(.notFound, "No session \(id) is on this bench: the list at /api/v1/sessions shows them.")
+            }
+            return try ConsoleJSON.response(view)
+        }
+        authed.post("sessions/:id/answers") { request, context in try await self.answers(request, context: context) }
+        authed.get("events") { request, _ in self.events(request) }
+        authed.get("certificates") { request, _ in try await self.certificates(request) }
+        authed.post("certificates/:number/reprint") { request, context in try await self.reprint(request, context: context) }
+        return router
+    }
+
+    // MARK: - Routes
+
+    struct LoginBody: Decodable {
+        var consultant: String
+        var pin: String
+    }
+
+    struct LoginAnswer: Encodable {
+        var token: String
+        var csrfToken: String
+        var expiresAt: Date
+        var consultant: Consultant
+        enum CodingKeys: String, CodingKey { case token, csrfToken = "csrf_token", expiresAt = "expires_at", consultant }
+    }
+
+    struct SessionList: Encodable { var sessions: [SessionView] }
+    struct CheckList: Encodable { var checks: [CheckDefinition] }
+    struct CertificateList: Encodable { var certificates: [CertificateSummary] }
+
+    private func login(_ request: Request, context: ConsoleContext) async throws -> Response {
+        let body: LoginBody
+        do { body = try await request.decode(as: LoginBody.self, context: context) } catch {
+            throw ConsoleError(.unprocessableContent, "Send {\"consultant\": ID, \"pin\": PIN} as JSON.", field: "consultant")
+        }
+        do {
+            let login = try await auth.login(consultant: body.consultant, pin: body.pin)
+            logger.notice("consultant logged in", metadata: ["consultant": "\(login.consultant.id)"])
+            var headers = HTTPFields()
+            headers[.setCookie] = Cookie(
+                name: Authentication.cookieName, value: login.token, expires: login.expiresAt, path: "/", httpOnly: true,
+                sameSite: .strict
+            ).description
+            return try ConsoleJSON.response(
+                LoginAnswer(token: login.token, csrfToken: login.csrfToken, expiresAt: login.expiresAt, consultant: login.consultant),
+                headers: headers)
+        } catch ConsoleAuth.Refusal.wrongPIN {
+            logger.notice("login refused: wrong consultant id or PIN", metadata: ["consultant": "\(TextSafe.shown(body.consultant))"])
+            throw ConsoleError(.unauthorized, "The consultant id or the PIN is wrong: try again (five wrong PINs lock the consultant for five minutes).", field: "pin")
+        } catch ConsoleAuth.Refusal.locked(let until) {
+            logger.warning("consultant locked after wrong PINs", metadata: ["consultant": "\(TextSafe.shown(body.consultant))"])
+            throw ConsoleError(.init(code: 423, reasonPhrase: "Locked"), "This consultant is locked after five wrong PINs until \(until.formatted(.iso8601)): wait, or ask the store's technician.", field: "pin")
+        }
+    }
+
+    private func answers(_ request: Request, context: ConsoleContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        var answers: IntakeAnswers
+        do {
+            answers = try await request.decode(as: IntakeAnswers.self, context: context)
+        } catch let error as DecodingError {
+            let (field, sentence) = Self.describe(error)
+            throw ConsoleError(.unprocessableContent, sentence, field: field)
+        } catch {
+            throw ConsoleError(.unprocessableContent, "The answers are not valid JSON in the answers format (design.md).")
+        }
+        // Whoever is logged in is the consultant who acted, whatever the body says.
+        if let login = context.login { answers.consultant = login.consultant.id }
+        switch await manager.submit(answers, to: id) {
+        case .noSession:
+            throw ConsoleError(.notFound, "No session \(id) is on this bench: the list at /api/v1/sessions shows them.")
+        case .refused(let problems):
+            let first = problems[0]
+            throw ConsoleError(.unprocessableContent, problems.map(\.sentence).joined(separator: " "), field: first.field)
+        case .finished(let state):
+            throw ConsoleError(.conflict, "This session is over (\(state.rawValue)): unplug the phone and plug it in again for a new one.")
+        case .delivered(let session):
+            guard let view = await manager.sessionView(session) else {
+                throw ConsoleError(.notFound, "The session \(id) has left the bench.")
+            }
+            return try ConsoleJSON.response(view)
+        }
+    }
+
+    /// Server-Sent Events: every session now, then each change as the whole session, with heartbeats.
+    private func events(_ request: Request) -> Response {
+        let stream = manager.views.subscribe()
+        let heartbeat = settings.heartbeat
+        let manager = manager
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-store"
+        return Response(status: .ok, headers: headers, body: .init { writer in
+            for view in await manager.sessionViews() { try await writer.write(Self.event(view)) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                let (beats, beat) = AsyncStream.makeStream(of: ByteBuffer.self)
+                group.addTask {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: heartbeat)
+                        beat.yield(ByteBuffer(string: ": heartbeat\n\n"))
+                    }
+                }
+                group.addTask {
+                    for await view in stream { beat.yield(try Self.event(view)) }
+                    beat.finish()
+                }
+                for await chunk in beats { try await writer.write(chunk) }
+                group.cancelAll()
+            }
+            try await writer.finish(nil)
+        })
+    }
+
+    static func event(_ view: SessionView) throws -> ByteBuffer {
+        let data = try ConsoleJSON.encoder.encode(view)
+        var buffer = ByteBuffer(string: "event: session\nid: \(view.id)\ndata: ")
+        buffer.writeBytes(data)
+        buffer.writeString("\n\n")
+        return buffer
+    }
+
+    private func certificates(_ request: Request) async throws -> Response {
+        let query = request.uri.queryParameters
+        if let number = query["number"].map(String.init) {
+            guard let parsed = CertificateNumber(number) else {
+                throw ConsoleError(.unprocessableContent, "\(TextSafe.shown(number)) is not a certificate number: type it as on the slip.", field: "number")
+            }
+            let found = try await registry.certificate(parsed)
+            return try ConsoleJSON.response(CertificateList(certificates: found.map { [$0.summary] } ?? []))
+        }
+        if let imei = query["imei"].map(String.init) {
+            guard let key = CertificateRules.deviceKey(imeis: [imei], serial: nil) else {
+                throw ConsoleError(.unprocessableContent, "An IMEI is 15 digits whose last one checks the rest: check it on the phone (*#06#).", field: "imei")
+            }
+            let found = try await registry.liveCertificate(forAnyOf: [key])
+            return try ConsoleJSON.response(CertificateList(certificates: found.map { [$0.summary] } ?? []))
+        }
+        throw ConsoleError(.unprocessableContent, "Look a certificate up by ?number= or ?imei=.", field: "number")
+    }
+
+    struct ReprintBody: Decodable { var reason: String }
+
+    private func reprint(_ request: Request, context: ConsoleContext) async throws -> Response {
+        let number = try context.parameters.require("number")
+        guard let parsed = CertificateNumber(number) else {
+            throw ConsoleError(.unprocessableContent, "\(TextSafe.shown(number)) is not a certificate number.", field: "number")
+        }
+        let body: ReprintBody
+        do { body = try await request.decode(as: ReprintBody.self, context: context) } catch {
+            throw ConsoleError(.unprocessableContent, "Say why the slip is printed again: {\"reason\": \"...\"}.", field: "reason")
+        }
+        guard let printer else {
+            throw ConsoleError(.conflict, "No printer is configured on this bench: set printer in the configuration.")
+        }
+        guard try await registry.certificate(parsed) != nil else {
+            throw ConsoleError(.notFound, "No certificate \(number) is in this registry.")
+        }
+        switch await printer.print(parsed, registry: registry, stores: stores, reason: body.reason, consultant: context.login?.consultant.id ?? "console") {
+        case .printed:
+            return try ConsoleJSON.response(CertificateList(certificates: (try await registry.certificate(parsed)).map { [$0.summary] } ?? []))
+        case .failed(let sentence):
+            throw ConsoleError(.conflict, sentence)
+        }
+    }
+
+    /// The field and a sentence for a body that does not decode.
+    static func describe(_ error: DecodingError) -> (String?, String) {
+        func path(_ context: DecodingError.Context, _ extra: (any CodingKey)? = nil) -> String {
+            (context.codingPath + (extra.map { [$0] } ?? [])).map(\.stringValue).filter { !$0.isEmpty }.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let field = path(context, key)
+            return (field, "The answers lack \(field).")
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            let field = path(context)
+            return (field, "The answers have a wrong value at \(field): see the answers format in design.md.")
+        case .dataCorrupted(let context):
+            let field = path(context)
+            return (field.isEmpty ? nil : field, field.isEmpty ? "The answers are not valid JSON." : "The answers are wrong at \(field).")
+        @unknown default:
+            return (nil, "The answers cannot be read.")
+        }
+    }
+}
+
+/// Text from a request shown back in a sentence or a log: cut short, digits of an IIN-like run masked.
+enum TextSafe {
+    static func shown(_ text: String) -> String {
+        var kept = String(text.prefix(40).unicodeScalars.filter { !$0.properties.generalCategory.isControl }.map(Character.init))
+        if kept.count == 12, kept.allSatisfy(\.isNumber) { kept = String(kept.prefix(8)) + "****" }
+        return kept
+    }
+}
+
+extension Unicode.GeneralCategory {
+    var isControl: Bool { self == .control || self == .format }
+}
+
+/// Bearer token, or the session cookie with the CSRF token for changes.
+struct Authentication: RouterMiddleware {
+    typealias Context = ConsoleContext
+    static let cookieName = "intake_session"
+    let auth: ConsoleAuth
+
+    func handle(_ request: Request, context: ConsoleContext, next: (Request, ConsoleContext) async throws -> Response) async throws -> Response {
+        var context = context
+        if let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
+            guard let login = auth.login(token: String(header.dropFirst(7))) else {
+                throw ConsoleError(.unauthorized, "The login has expired or is unknown: log in again.")
+            }
+            context.login = login
+        } else if let cookie = request.cookies[Self.cookieName], let login = auth.login(token: cookie.value) {
+            if request.method != .get && request.method != .head {
+                guard request.headers[HTTPField.Name("X-CSRF-Token")!] == login.csrfToken else {
+                    throw ConsoleError(.forbidden, "A change made with the session cookie needs the X-CSRF-Token the login gave: reload the page.")
+                }
+            }
+            context.login = login
+            context.byCookie = true
+        } else {
+            throw ConsoleError(.unauthorized, "Log in first: POST /api/v1/login with the consultant's id and PIN.")
+        }
+        return try await next(request, context)
+    }
+}
+
+/// No framing by other sites, no sniffing, no referrer: the page carries a customer's details.
+struct SecurityHeaders: RouterMiddleware {
+    typealias Context = ConsoleContext
+    func handle(_ request: Request, context: ConsoleContext, next: (Request, ConsoleContext) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        response.headers[.contentSecurityPolicy] = "default-src 'self'; frame-ancestors 'none'"
+        return response
+    }
+}
