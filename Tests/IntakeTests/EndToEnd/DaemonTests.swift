@@ -23,11 +23,15 @@ final class RunningDaemon: @unchecked Sendable {
     let dataDirectory: URL
     private let lines = JournalLines()
 
-    init(simulator: USBMuxSimulator, arguments: [String] = []) throws {
+    /// `prepare` runs on the new data directory before the daemon starts (adding consultants, say).
+    init(simulator: USBMuxSimulator, arguments: [String] = [], prepare: (URL) throws -> Void = { _ in }) throws {
         dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("daemon-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(
+            at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try prepare(dataDirectory)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["--default-signal=PIPE", try AgentBinary.url().path, "run", "--data-dir", dataDirectory.path,
-            "--store", "ALA-MEGA2", "--spool-interval", "0.1"] + arguments
+            "--store", "ALA-MEGA2", "--spool-interval", "0.1", "--listen", "127.0.0.1:0"] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["USBMUXD_SOCKET_ADDRESS"] = simulator.socketAddress
         process.environment = environment
@@ -85,6 +89,15 @@ final class RunningDaemon: @unchecked Sendable {
     }
 
     func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// The console's address, from the daemon's "console listening on" line.
+    func consoleURL(sourceLocation: SourceLocation = #_sourceLocation) -> URL? {
+        guard let line = waitFor("console listening on http://", sourceLocation: sourceLocation),
+            let start = line.range(of: "http://")
+        else { return nil }
+        let end = line[start.lowerBound...].firstIndex(of: " ") ?? line.endIndex
+        return URL(string: String(line[start.lowerBound..<end]))
+    }
 
     /// Waits for the daemon to end: its exit code, or `nil` when a signal ended it (or it did not end in time).
     func exitStatus(within seconds: Double) -> (status: Int32?, seconds: Double) {
