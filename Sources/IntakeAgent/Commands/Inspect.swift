@@ -87,7 +87,8 @@ struct Inspect: AsyncParsableCommand {
             ("Find My", yesNo(report.locks.findMy, "reported on: confirm on the phone", "reported off: confirm on the phone")),
             ("Passcode", yesNo(report.locks.passcodeSet, "set", "not set")),
             ("Accounts", report.locks.accounts.map { $0.isEmpty ? "none" : $0.joined(separator: ", ") } ?? "not readable"),
-            ("MDM", yesNo(report.locks.mdm, "enrolled" + (report.details?["mdm_organization"].map { " (\($0))" } ?? ""), "none")),
+            ("MDM", yesNo(report.locks.mdm, "enrolled" + ((report.details?["mdm_organization"] ?? report.details?["device_owner"]
+                ?? report.details?["profile_owner"]).map { " (\($0))" } ?? ""), "none")),
         ]
         if let battery = report.battery {
             var parts = [battery.healthPercent.map { "\($0) % health" } ?? "health unknown"]
@@ -99,13 +100,18 @@ struct Inspect: AsyncParsableCommand {
             rows.append(("Battery", "unknown"))
         }
         if report.platform == "android" {
-            rows.append(("FRP", yesNo(report.locks.frpArmed, "will arm (a Google account is signed in)", "will not arm")))
+            switch report.details?["factory_reset_protection"] {
+            case "active": rows.append(("FRP", "on (the phone is locked to its previous owner's Google account)"))
+            case "inactive": rows.append(("FRP", "off"))
+            default: rows.append(("FRP", yesNo(report.locks.frpArmed, "will arm (a Google account is signed in)", "will not arm")))
+            }
         }
         let extras = [("udid", "UDID"), ("sim_status", "SIM status"), ("device_color", "Colour"), ("enclosure_color", "Enclosure colour"),
                       ("security_patch", "Security patch"), ("bootloader", "Bootloader"), ("oem_unlock_allowed", "OEM unlock allowed"),
-                      ("root_indicators", "Root indicators"), ("trade_in_mode", "Trade-in mode")]
+                      ("root_indicators", "Root indicators"), ("trade_in_mode", "Trade-in mode"),
+                      ("launch_android", "Shipped with")]
         for (key, label) in extras {
-            if let value = report.details?[key] { rows.append((label, value)) }
+            if let value = report.details?[key] { rows.append((label, key == "launch_android" ? "Android " + value : value)) }
         }
         for (label, value) in rows { Output.line("  " + label.padding(toLength: 16, withPad: " ", startingAt: 0) + value) }
         if let advice = report.advice { Output.line("  " + advice) }
