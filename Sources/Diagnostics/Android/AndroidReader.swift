@@ -327,6 +327,8 @@ public enum AndroidReader {
             } else if status?.frpActive == true {
                 advise("Factory reset protection is on: the phone shows nothing else in trade-in mode. The previous owner must sign in on the phone (or remove it from their Google account) before it can be taken.")
             }
+        } else if identityRefused && !propsReadable {
+            advise("The phone refused the shell and gave no trade-in status; finish the setup wizard and turn on USB debugging for a full read.")
         } else if imeiList.isEmpty, let imeiProblem, propsReadable || identity.text != nil {
             advise("The IMEI could not be read: \(imeiProblem). Read it from the SIM tray or dial *#06# on the phone, and type it in.")
         }

@@ -161,6 +161,16 @@ import Testing
         }
     }
 
+    /// A phone refusing the shell without a trade-in status is not taken for read: its facts are null, with advice.
+    @Test func refusedShellWithoutStatusSaysSo() async throws {
+        var silent = ADBDeviceProfile.pixel8TradeInFRP
+        silent.name = "silent-trade-in"
+        silent.commands = [:]
+        let report = try await ADBTestSupport.withSimulator(silent) { _, port in try await ADBTestSupport.inspect(port: port) }
+        #expect(report.imei == nil && report.osVersion == nil && report.locks == .init())
+        #expect(report.advice == "The phone refused the shell and gave no trade-in status; finish the setup wizard and turn on USB debugging for a full read.")
+    }
+
     /// A phone whose IMEI cannot be read says why, and tells the consultant where to find it.
     @Test func unreadableIMEISaysWhy() async throws {
         var noModem = ADBDeviceProfile.onePlus8T
