@@ -71,6 +71,9 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]),
 
+        // libFuzzer target for the Android parsers (see its file for the fuzzing build); a corpus replayer otherwise.
+        .executableTarget(name: "fuzz-android-parsers", dependencies: ["Diagnostics"], path: "Fuzz/AndroidParsers"),
+
         // MARK: - Tests
         .testTarget(name: "GradingTests", dependencies: ["Grading"]),
         .testTarget(
