@@ -26,6 +26,9 @@ struct Inspect: AsyncParsableCommand {
     @Option(name: .customLong("adb-tcp"), help: "The Android phone to read over ADB on TCP (`adb tcpip` mode), as HOST:PORT.")
     var adbTcp: String?
 
+    @Option(name: .customLong("samsung-modem"), help: "A Samsung phone with USB debugging off, read through its modem's tty (/dev/ttyACM0).")
+    var samsungModem: String?
+
     @Option(help: "Seconds to wait for an Android phone's owner to tap Allow on the USB debugging prompt.")
     var allowWait: Int = 30
 
@@ -35,6 +38,9 @@ struct Inspect: AsyncParsableCommand {
     func validate() throws {
         if udid != nil && serial != nil { throw ValidationError("Give --udid or --serial, not both.") }
         if adbTcp != nil && (udid != nil || serial != nil) { throw ValidationError("Give --adb-tcp alone, without --udid or --serial.") }
+        if samsungModem != nil && (udid != nil || serial != nil || adbTcp != nil) {
+            throw ValidationError("Give --samsung-modem alone, without --udid, --serial or --adb-tcp.")
+        }
         if allowWait < 0 { throw ValidationError("--allow-wait takes a number of seconds, 0 or more.") }
         if trustWait < 0 { throw ValidationError("--trust-wait takes a number of seconds, 0 or more.") }
     }

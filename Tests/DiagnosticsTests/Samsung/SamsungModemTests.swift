@@ -70,6 +70,40 @@ import Testing
         }
     }
 
+    /// `intake-agent inspect --samsung-modem TTY --json`, the built binary in a child process.
+    @Test func inspectThroughTheBinary() async throws {
+        struct Report: Decodable {
+            struct Model: Decodable { let identifier: String? }
+            let model: Model
+            let imei: [String]?
+            let pairing: String
+            let serial: String?
+            let details: [String: String]?
+        }
+        let modem = try SamsungModemSimulator(.galaxyA54)
+        defer { modem.stop() }
+        let dataDir = try ADBTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dataDir) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["INTAKE_AGENT_DATA_DIR"] = dataDir.path
+        let result = try ADBTestSupport.runProcess(
+            USBTestbed.agentBinary(), ["inspect", "--samsung-modem", modem.ttyPath, "--json"], environment: environment, timeout: 30)
+        #expect(result.status == 0, "\(result.out)")
+        let report = try JSONDecoder().decode(Report.self, from: Data(result.out.utf8))
+        #expect(report.model.identifier == "SM-A546B")
+        #expect(report.imei == ["354712100123456"])
+        #expect(report.serial == "R5CW20ABCDE")
+        #expect(report.pairing == "no_debugging")
+        #expect(report.details?["source"] == "samsung_modem")
+
+        let silent = try SamsungModemSimulator(behavior: .silent)
+        defer { silent.stop() }
+        let none = try ADBTestSupport.runProcess(
+            USBTestbed.agentBinary(), ["inspect", "--samsung-modem", silent.ttyPath], environment: environment, timeout: 30)
+        #expect(none.status == 1)
+        #expect(none.out.contains("did not answer; turn on USB debugging"), "\(none.out)")
+    }
+
     @Test func replyParsers() throws {
         let reply = try #require(SamsungAT.reply("AT+IMEINUM\r\r\n+IMEINUM: 354712100123456\r\n\r\nOK\r\n", to: "AT+IMEINUM"))
         #expect(SamsungAT.imei(reply) == "354712100123456")
