@@ -95,7 +95,7 @@ public enum AndroidReader {
 
     /// The IMEI probes, all sent in the first round beside `getprop` (one shell spawn), whatever the release: the
     /// answers are read afterwards by the transaction codes AOSP's `IPhoneSubInfo.aidl` gives the release the same
-    /// script reported (`imeiCodes`). `1 s16 com.android.shell` is `getDeviceId(callingPackage)`, the default slot, on
+    /// script reported (`imeiCode`). `1 s16 com.android.shell` is `getDeviceId(callingPackage)`, the default slot, on
     /// every release from 5.1; `3`/`4 i32 SLOT s16 com.android.shell` is `getDeviceIdForPhone` on 5.1–10 / 11+.
     static let imeiProbes: [(name: String, command: String)] = [
         ("imei_1", "service call iphonesubinfo 1 s16 com.android.shell"),
@@ -113,7 +113,8 @@ public enum AndroidReader {
 
     /// The `getDeviceIdForPhone(slot)` transaction code for a release, by method order in AOSP `IPhoneSubInfo.aidl`:
     /// Android 5.1–10 (API 22–29) put it third (`getDeviceId`, `getNaiForSubscriber`, `getDeviceIdForPhone`), Android 11
-    /// and later fourth (`getDeviceIdWithFeature` came second; same order in the Android 15 and 16 trees read). Huawei
+    /// and later fourth (`getDeviceIdWithFeature` came second; the same first five methods in the newest tree read,
+    /// yaap/frameworks_base@3ddcaa0, which already has `getImsPrivateUserIdentity` and `getUiccIari`). Huawei
     /// builds of Android 9 shift the codes from 3 on by one: there code 4 answers, which stock AOSP 9 cannot (4 is
     /// `getImeiForSubscriber`, and no subscription has id 0), so `huaweiShifted` is decided by that answer. `nil`
     /// below Android 5.1.
