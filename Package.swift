@@ -103,6 +103,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
+        // libFuzzer target for the Android parsers (see its file for the fuzzing build); a corpus replayer otherwise.
+        .executableTarget(name: "fuzz-android-parsers", dependencies: ["Diagnostics"], path: "Fuzz/AndroidParsers"),
+
         // MARK: - Tests
         .testTarget(name: "GradingTests", dependencies: ["Grading"]),
         .testTarget(

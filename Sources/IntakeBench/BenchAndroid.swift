@@ -101,7 +101,7 @@ struct BenchAndroid: AsyncParsableCommand {
         let sysfs = ["cycle_count", "battery_cycle", "charge_full", "charge_full_design"]
         return props.map { "getprop \($0)" } + [
             "service call iphonesubinfo 4 i32 0 s16 com.android.shell", "service call iphonesubinfo 4 i32 1 s16 com.android.shell",
-            "dumpsys account", "dumpsys lock_settings", "cmd lock_settings get-disabled", "dumpsys battery",
+            "dumpsys account", "dumpsys lock_settings", "cmd lock_settings get-disabled", "dumpsys device_policy", "dumpsys battery",
         ] + sysfs.map { "cat /sys/class/power_supply/battery/\($0)" } + [
             "ls -d /system/bin/su /system/xbin/su /sbin/su", "cat /proc/partitions", "df /data", "tradeinmode getstatus",
         ]

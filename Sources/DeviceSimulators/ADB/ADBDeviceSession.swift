@@ -94,6 +94,7 @@ final class ADBDeviceSession: Sendable {
             }
             let service = name
             simulator.countStream()
+            simulator.record(service: service)
             let thread = Thread { [self] in serveStream(id, hostID: packet.arg0, service: service) }
             thread.start()
         case .okay:
@@ -242,12 +243,14 @@ final class ADBDeviceSession: Sendable {
 
     /// The bytes a service writes, or `nil` to refuse it (CLSE without OKAY, as adbd does for unknown services).
     private func answer(_ service: String) -> [UInt8]? {
+        // adbd in trade-in mode refuses every service but `shell...:tradeinmode` with simple arguments
+        // (`daemon_service_to_fd` → `allow_tradeinmode_command`, AOSP packages/modules/adb daemon/tradeinmode.cpp).
+        if profile.tradeInMode && !Self.allowedInTradeInMode(service) { return nil }
         let shell = SimulatedShell(profile: profile)
         func command(after prefix: String) -> String? {
             service.hasPrefix(prefix) ? String(service.dropFirst(prefix.count)) : nil
         }
         if let cmd = command(after: "shell,v2,raw:") ?? command(after: "shell,v2:") ?? command(after: "shell,v2,pty:") {
-            guard allowed(cmd) else { return nil }
             let r = shell.run(cmd)
             var out: [UInt8] = []
             if !r.stdout.isEmpty { out += ADBShellResult.frame(.stdout, r.stdout) }
@@ -255,22 +258,27 @@ final class ADBDeviceSession: Sendable {
             return out + ADBShellResult.frame(.exit, [r.exitCode])
         }
         if let cmd = command(after: "shell:") ?? command(after: "shell,raw:") {
-            guard allowed(cmd), !(service.hasPrefix("shell,") && !profile.features.contains("shell_v2")) else { return nil }
+            guard !(service.hasPrefix("shell,") && !profile.features.contains("shell_v2")) else { return nil }
             let r = shell.run(cmd)
             let merged = r.stdout + r.stderr
             guard profile.ptyLineEndings, service.hasPrefix("shell:") else { return merged }
             return merged.flatMap { $0 == 0x0a ? [0x0d, 0x0a] : [$0] }
         }
         if let cmd = command(after: "exec:") {
-            guard allowed(cmd) else { return nil }
             return shell.run(cmd).stdout
         }
         return nil
     }
 
-    /// In trade-in mode only `tradeinmode` runs.
-    private func allowed(_ command: String) -> Bool {
-        !profile.tradeInMode || command.trimmingCharacters(in: .whitespaces).hasPrefix("tradeinmode")
+    /// AOSP's pattern, `shell[^:]*:tradeinmode(\\s*|\\s[A-Za-z0-9_\\-\\s]*)`, matched against the whole service name.
+    static func allowedInTradeInMode(_ service: String) -> Bool {
+        guard let colon = service.firstIndex(of: ":"), service[..<colon].hasPrefix("shell") else { return false }
+        let command = service[service.index(after: colon)...]
+        guard command.hasPrefix("tradeinmode") else { return false }
+        let rest = command.dropFirst("tradeinmode".count)
+        guard let first = rest.first else { return true }
+        let simple = rest.allSatisfy { $0.isWhitespace || ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "_" || $0 == "-" }
+        return first.isWhitespace && simple
     }
 
     // MARK: - Writing

@@ -63,6 +63,9 @@ public final class ADBDeviceSimulator: Sendable {
     private let opened = Mutex(0)
     /// How many streams hosts have opened on this phone so far (each costs a real phone a process start).
     public var streamsOpened: Int { opened.withLock { $0 } }
+    private let requested = Mutex<[String]>([])
+    /// Every service name hosts asked for, in order (`shell,v2,raw:getprop`...), refused ones too.
+    public var servicesRequested: [String] { requested.withLock { $0 } }
     private let boundPort: Mutex<UInt16> = Mutex(0)
     /// The loopback TCP port, once `listen()` ran.
     public var port: UInt16 { boundPort.withLock { $0 } }
@@ -157,6 +160,7 @@ public final class ADBDeviceSimulator: Sendable {
     // MARK: - Used by sessions
 
     func countStream() { opened.withLock { $0 += 1 } }
+    func record(service: String) { requested.withLock { $0.append(service) } }
 
     func trustedKeys() -> Set<String> { trusted.withLock { $0 } }
 

@@ -83,8 +83,8 @@ struct SimulatedShell {
             case "dumpsys":
                 return .init(stdout: "Can't find service: \(rest.first ?? "")\n")
             case "service" where rest.first == "call":
-                // An unknown transaction code returns an empty reply.
-                return .init(stdout: "Result: Parcel(00000000    '....')\n")
+                // An unknown transaction code leaves the reply empty, which `Parcel::print` writes as `NULL`.
+                return .init(stdout: "Result: Parcel(NULL)\n")
             case "cmd":
                 return .init(stdout: "", stderr: "cmd: Can't find service: \(rest.first ?? "")\n", exitCode: 20)
             default:

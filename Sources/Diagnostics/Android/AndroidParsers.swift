@@ -191,7 +191,7 @@ public enum AndroidParsers {
     }
 
     /// The smallest standard capacity (8 GB ... 2 TB) at least 90% of what the device reports.
-    static func standardSize(bytes: Double) -> Int? {
+    public static func standardSize(bytes: Double) -> Int? {
         let gb = bytes / 1e9
         guard gb >= 1 else { return nil }
         return [8, 16, 32, 64, 128, 256, 512, 1024, 2048].first { Double($0) >= gb * 0.9 }
@@ -199,11 +199,11 @@ public enum AndroidParsers {
 
     // MARK: - IMEI
 
-    /// The string a `service call` answered, decoded from its Parcel dump:
-    /// `Result: Parcel(0x00000000: 00000000 0000000f 00350033 ... '........3.5.')`. The first word is the
-    /// exception code (0 = none), the second the UTF-16 length, then two UTF-16 units per word, low half first.
-    /// `nil` for an exception, a null string or anything not a parcel.
-    public static func parcelString(_ text: String) -> String? {
+    /// The 32-bit words of a `service call` reply as `Parcel::print` writes them (`HexDump`, four little-endian words
+    /// a line after a `0x00000000:` offset, then a quoted text column; replies of 16 bytes or less on one line without
+    /// offsets): `Result: Parcel(0x00000000: 00000000 0000000f 00350033 ... '........3.5.')`. `nil` for anything that is
+    /// not a parcel dump.
+    static func parcelWords(_ text: String) -> [UInt32]? {
         guard let start = text.range(of: "Parcel(") else { return nil }
         var words: [UInt32] = []
         for rawLine in text[start.upperBound...].split(whereSeparator: \.isNewline) {
@@ -216,15 +216,37 @@ public enum AndroidParsers {
                 words.append(word)
             }
         }
-        guard words.count >= 2, words[0] == 0 else { return nil }
-        let length = Int(Int32(bitPattern: words[1]))
-        guard length > 0, length <= 64, words.count >= 2 + (length + 1) / 2 else { return nil }
+        return words
+    }
+
+    /// A String16 in `words` from index `at`: its length word (-1 for null), then two UTF-16 units per word, low half
+    /// first. `nil` for a null string or a length the words cannot hold.
+    static func string16(_ words: [UInt32], at index: Int) -> String? {
+        guard words.count > index else { return nil }
+        let length = Int(Int32(bitPattern: words[index]))
+        guard length > 0, length <= 256, words.count >= index + 1 + (length + 1) / 2 else { return nil }
         var units: [UInt16] = []
-        for word in words[2...] {
+        for word in words[(index + 1)...] {
             units.append(UInt16(truncatingIfNeeded: word))
             units.append(UInt16(truncatingIfNeeded: word >> 16))
         }
         return String(decoding: units.prefix(length), as: UTF16.self)
+    }
+
+    /// The string a `service call` answered, decoded from its Parcel dump: the first word is the exception code
+    /// (0 = none, `Parcel.writeNoException`), then the String16. `nil` for an exception, a null string or anything
+    /// not a parcel.
+    public static func parcelString(_ text: String) -> String? {
+        guard let words = parcelWords(text), words.count >= 2, words[0] == 0 else { return nil }
+        return string16(words, at: 1)
+    }
+
+    /// The exception a `service call` answered instead (`Parcel.writeException`: a negative code such as -1
+    /// `EX_SECURITY`, then the message as a String16): the message, or `"exception <code>"` without one. `nil` when
+    /// the reply is not an exception.
+    public static func parcelException(_ text: String) -> String? {
+        guard let words = parcelWords(text), let first = words.first, Int32(bitPattern: first) < 0 else { return nil }
+        return string16(words, at: 1) ?? "exception \(Int32(bitPattern: first))"
     }
 
     /// A plausible IMEI: 15 digits passing the Luhn check (14-digit MEIDs are not IMEIs).
@@ -245,60 +267,191 @@ public enum AndroidParsers {
 
     // MARK: - Trade-in mode
 
-    /// What `tradeinmode getstatus` printed (JSON). Its keys differ between builds, so this looks for the few we
-    /// use anywhere in the object and keeps the rest out.
+    /// What `tradeinmode getstatus` printed: the JSON object of AOSP DeviceDiagnostics (`DeviceReportJsonFormatter.kt`,
+    /// `GetStatusContentProvider.kt`), read by its own keys only:
+    /// `battery {cycle_count, health, state, manufacturing_date, first_usage_date, part_status, serial}`,
+    /// `storage {useful_lifetime_remaining, capacity_bytes}` (the capacity a string of digits), `launch_level`,
+    /// `locks {factory_reset_protection}`, `product {brand, device, manufacturer, model, name}`, `imeis`, `serial`.
+    /// The provider fills everything but `locks` only while FRP is off, so a report with nothing but `locks` means FRP
+    /// is active and every other fact is unknown.
     public struct TradeInStatus: Sendable, Hashable {
-        public var serial: String?
-        public var imeis: [String] = []
-        public var model: String?
-        public var brand: String?
-        public var manufacturer: String?
-        public var osVersion: String?
+        public var factoryResetProtection: Bool?
         public var cycleCount: Int?
+        /// State of health, percent (`battery.health`).
         public var healthPercent: Int?
-        public var storageBytes: Int?
-        public var frpActive: Bool?
+        /// `BatteryManager.BATTERY_HEALTH_*` (`battery.state`).
+        public var legacyHealth: Int?
+        public var manufacturingDate: Int?
+        public var firstUsageDate: Int?
+        public var batteryPartStatus: String?
+        public var capacityBytes: Int?
+        public var usefulLifetimeRemaining: Int?
+        /// The API level the phone shipped with (`ro.product.first_api_level`), not the one it runs.
+        public var launchLevel: Int?
+        public var brand: String?
+        public var device: String?
+        public var manufacturer: String?
+        public var model: String?
+        public var name: String?
+        public var imeis: [String] = []
+        public var serial: String?
+        /// The report held nothing but `locks`.
+        public var onlyLocks = false
+
+        /// FRP is on: said so, or implied by a report holding only its locks.
+        public var frpActive: Bool? {
+            if factoryResetProtection == true || onlyLocks { return true }
+            return factoryResetProtection
+        }
     }
 
     public static func tradeInStatus(_ text: String) -> TradeInStatus? {
         guard let start = text.firstIndex(of: "{"), let end = text.lastIndex(of: "}"), start < end,
-            let object = try? JSONSerialization.jsonObject(with: Data(text[start...end].utf8)) as? [String: Any]
+            let wire = try? JSONDecoder().decode(TradeInWire.self, from: Data(text[start...end].utf8)),
+            wire.keys.contains("locks") || wire.keys.contains("battery") || wire.keys.contains("product")
         else { return nil }
         var status = TradeInStatus()
-        func walk(_ value: Any, key: String?) {
-            if let dict = value as? [String: Any] {
-                for (k, v) in dict { walk(v, key: (key.map { $0 + "." } ?? "") + k.lowercased()) }
-                return
+        status.factoryResetProtection = wire.locks?.bool("factory_reset_protection")
+        status.onlyLocks = wire.keys == ["locks"]
+        if let battery = wire.battery {
+            status.cycleCount = battery.int("cycle_count").flatMap { $0 >= 0 ? $0 : nil }
+            status.healthPercent = battery.int("health").flatMap { (0...100).contains($0) ? $0 : nil }
+            status.legacyHealth = battery.int("state")
+            status.manufacturingDate = battery.int("manufacturing_date").flatMap { $0 > 0 ? $0 : nil }
+            status.firstUsageDate = battery.int("first_usage_date").flatMap { $0 > 0 ? $0 : nil }
+            status.batteryPartStatus = battery.string("part_status")
+        }
+        if let storage = wire.storage {
+            // `obj.put("capacity_bytes", storage.capacityBytes.toString())`: a string of digits, never a number.
+            if let digits = storage.string("capacity_bytes"), digits.allSatisfy({ $0.isASCII && $0.isNumber }),
+                let bytes = Int(digits), bytes > 0
+            {
+                status.capacityBytes = bytes
             }
-            if let list = value as? [Any] {
-                for v in list { walk(v, key: key) }
-                return
-            }
-            guard let key else { return }
-            let leaf = key.split(separator: ".").last.map(String.init) ?? key
-            let string = (value as? String) ?? (value as? NSNumber).map { $0.stringValue }
-            let int = (value as? NSNumber)?.intValue ?? string.flatMap { Int($0) }
-            switch leaf {
-            case "serial", "serial_number", "serialno":
-                if !key.contains("battery"), let string, !string.isEmpty { status.serial = string }
-            case "imei", "imeis", "imei1", "imei2":
-                if let string, isValidIMEI(string), !status.imeis.contains(string) { status.imeis.append(string) }
-            case "model": status.model = string ?? status.model
-            case "brand": status.brand = string ?? status.brand
-            case "manufacturer": status.manufacturer = string ?? status.manufacturer
-            case "release", "android_version", "os_version": status.osVersion = string ?? status.osVersion
-            case "cycle_count", "cycles":
-                if key.contains("battery") || status.cycleCount == nil { status.cycleCount = int.flatMap { $0 >= 0 ? $0 : nil } }
-            case "state_of_health", "health_percent", "health_index":
-                if let int, (1...100).contains(int) { status.healthPercent = int }
-            case "capacity_bytes", "total_bytes", "capacity":
-                if key.contains("storage"), let int, int > 1_000_000_000 { status.storageBytes = int }
-            case "frp_active", "frp":
-                if let b = value as? Bool { status.frpActive = b } else if let int { status.frpActive = int != 0 }
-            default: break
+            status.usefulLifetimeRemaining = storage.int("useful_lifetime_remaining").flatMap { (0...100).contains($0) ? $0 : nil }
+        }
+        status.launchLevel = wire.launchLevel.flatMap { $0 > 0 ? $0 : nil }
+        if let product = wire.product {
+            status.brand = product.string("brand")
+            status.device = product.string("device")
+            status.manufacturer = product.string("manufacturer")
+            status.model = product.string("model")
+            status.name = product.string("name")
+        }
+        for imei in wire.imeis where isValidIMEI(imei) && !status.imeis.contains(imei) { status.imeis.append(imei) }
+        status.serial = wire.serial.flatMap { $0.isEmpty ? nil : $0 }
+        return status
+    }
+
+    /// The getstatus object as JSON types it, each field read on its own: one of the wrong type is absent, not fatal.
+    private struct TradeInWire: Decodable {
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(_ string: String) { stringValue = string }
+            init?(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+        /// One nested object's scalar fields.
+        struct Object: Decodable {
+            let container: KeyedDecodingContainer<Key>
+            init(from decoder: any Decoder) throws { container = try decoder.container(keyedBy: Key.self) }
+            func int(_ key: String) -> Int? { (try? container.decodeIfPresent(Int.self, forKey: Key(key))) ?? nil }
+            func bool(_ key: String) -> Bool? { (try? container.decodeIfPresent(Bool.self, forKey: Key(key))) ?? nil }
+            func string(_ key: String) -> String? {
+                guard let s = (try? container.decodeIfPresent(String.self, forKey: Key(key))) ?? nil, !s.isEmpty else { return nil }
+                return s
             }
         }
-        walk(object, key: nil)
-        return status
+        let keys: Set<String>
+        let locks, battery, storage, product: Object?
+        let launchLevel: Int?
+        let imeis: [String]
+        let serial: String?
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: Key.self)
+            keys = Set(c.allKeys.map(\.stringValue))
+            func object(_ key: String) -> Object? { (try? c.decodeIfPresent(Object.self, forKey: Key(key))) ?? nil }
+            locks = object("locks")
+            battery = object("battery")
+            storage = object("storage")
+            product = object("product")
+            launchLevel = (try? c.decodeIfPresent(Int.self, forKey: Key("launch_level"))) ?? nil
+            imeis = ((try? c.decodeIfPresent([String].self, forKey: Key("imeis"))) ?? nil) ?? []
+            serial = (try? c.decodeIfPresent(String.self, forKey: Key("serial"))) ?? nil
+        }
+    }
+
+    /// The Android release an API level names (`34` → `14`), for the levels trade-in phones carry; `nil` otherwise.
+    public static func androidRelease(apiLevel: Int) -> String? {
+        let releases = [26: "8.0", 27: "8.1", 28: "9", 29: "10", 30: "11", 31: "12", 32: "12L", 33: "13", 34: "14", 35: "15", 36: "16"]
+        return releases[apiLevel]
+    }
+
+    // MARK: - Device policy
+
+    /// The owners `dumpsys device_policy` names (`Owners.dump`: `Device Owner:` and `Profile Owner (User N):`, each
+    /// followed by indented `admin=`, `name=`, `package=` lines).
+    public struct DevicePolicy: Sendable, Hashable {
+        public var deviceOwner: String?
+        public var deviceOwnerAdmin: String?
+        /// Profile owners' packages with their user.
+        public var profileOwners: [(user: Int, package: String)] = []
+
+        public var managed: Bool { deviceOwner != nil || !profileOwners.isEmpty }
+
+        public static func == (a: Self, b: Self) -> Bool {
+            a.deviceOwner == b.deviceOwner && a.deviceOwnerAdmin == b.deviceOwnerAdmin
+                && a.profileOwners.map { "\($0.user):\($0.package)" } == b.profileOwners.map { "\($0.user):\($0.package)" }
+        }
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(deviceOwner)
+            hasher.combine(profileOwners.map { "\($0.user):\($0.package)" })
+        }
+    }
+
+    /// `nil` unless the text is DevicePolicyManagerService's dump (`Current Device Policy Manager state:`).
+    public static func devicePolicy(_ text: String) -> DevicePolicy? {
+        guard text.contains("Current Device Policy Manager state:") else { return nil }
+        var policy = DevicePolicy()
+        enum Owner { case device, profile(Int) }
+        var current: Owner?
+        var currentIndent = 0
+        var admin: String?
+        func indent(_ line: Substring) -> Int { line.prefix { $0 == " " }.count }
+        for raw in text.split(whereSeparator: \.isNewline) {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("Device Owner:") {
+                current = .device
+                currentIndent = indent(raw)
+                admin = nil
+                continue
+            }
+            if line.hasPrefix("Profile Owner (User "), let close = line.firstIndex(of: ")"),
+                let user = Int(line[line.index(line.startIndex, offsetBy: "Profile Owner (User ".count)..<close])
+            {
+                current = .profile(user)
+                currentIndent = indent(raw)
+                admin = nil
+                continue
+            }
+            guard let owner = current else { continue }
+            if line.isEmpty || indent(raw) <= currentIndent {
+                current = nil
+                continue
+            }
+            if line.hasPrefix("admin=") { admin = String(line.dropFirst("admin=".count)) }
+            if line.hasPrefix("package="), case let package = String(line.dropFirst("package=".count)), !package.isEmpty {
+                switch owner {
+                case .device:
+                    policy.deviceOwner = package
+                    policy.deviceOwnerAdmin = admin
+                case .profile(let user):
+                    if !policy.profileOwners.contains(where: { $0.user == user }) { policy.profileOwners.append((user, package)) }
+                }
+            }
+        }
+        return policy
     }
 }

@@ -3,9 +3,10 @@ import Foundation
 
 /// Reads an Android phone's trade-in facts over an ADB connection and fills a `DeviceReport`.
 ///
-/// A real phone spends 20–60 ms starting each shell, so the reader asks in few round trips, in parallel:
-/// `getprop` (every property at once) followed by the IMEI calls its SDK level picks; one script for accounts
-/// and the screen lock; one for battery, root indicators and storage; and `tradeinmode getstatus`. Each stream
+/// A real phone spends 20–60 ms starting each shell, so the reader asks in one round trip, four streams in parallel:
+/// `getprop` (every property at once) with every IMEI probe, read afterwards by the codes of the release getprop
+/// names; one script for accounts, the screen lock and device policy; one for battery, root indicators and storage;
+/// and `tradeinmode getstatus` (the only command a phone in ADB Trade-In Mode runs). Each stream
 /// has its own timeout: one that stalls leaves its facts `nil` and says so in `advice`, without holding up the
 /// others. A connection-level failure (unplug, garbage) ends the whole read with that error.
 public enum AndroidReader {
@@ -67,11 +68,12 @@ public enum AndroidReader {
 
     static let batterySysfs = "/sys/class/power_supply/battery/"
 
-    /// Accounts and screen lock.
+    /// Accounts, screen lock and device policy (MDM).
     static let accountsScript = script([
         ("accounts", "dumpsys account"),
         ("lock_settings", "dumpsys lock_settings"),
         ("lock_disabled", "cmd lock_settings get-disabled"),
+        ("device_policy", "dumpsys device_policy"),
     ])
 
     /// Battery, root indicators and storage.
@@ -91,24 +93,71 @@ public enum AndroidReader {
         parts.map { "echo @@\($0.name)@@; \($0.command) 2>/dev/null" }.joined(separator: "; ")
     }
 
-    /// The `service call iphonesubinfo` commands that return the IMEI of each slot, by SDK level: the method
-    /// codes of `IPhoneSubInfo.aidl` move between releases (`getDeviceId` is 1 up to Android 9;
-    /// `getDeviceIdForPhone(slot)` is 4 on Android 10–13 and 16 from Android 14). Several candidates per slot
-    /// are fine: the first answer that is a valid IMEI wins.
-    public static func imeiCommands(sdk: Int) -> [(slot: Int, command: String)] {
-        let pkg = "s16 com.android.shell"
+    /// The IMEI probes, all sent in the first round beside `getprop` (one shell spawn), whatever the release: the
+    /// answers are read afterwards by the transaction codes AOSP's `IPhoneSubInfo.aidl` gives the release the same
+    /// script reported (`imeiCode`). `1 s16 com.android.shell` is `getDeviceId(callingPackage)`, the default slot, on
+    /// every release from 5.1; `3`/`4 i32 SLOT s16 com.android.shell` is `getDeviceIdForPhone` on 5.1–10 / 11+.
+    static let imeiProbes: [(name: String, command: String)] = [
+        ("imei_1", "service call iphonesubinfo 1 s16 com.android.shell"),
+        ("imei_3_0", "service call iphonesubinfo 3 i32 0 s16 com.android.shell"),
+        ("imei_3_1", "service call iphonesubinfo 3 i32 1 s16 com.android.shell"),
+        ("imei_4_0", "service call iphonesubinfo 4 i32 0 s16 com.android.shell"),
+        ("imei_4_1", "service call iphonesubinfo 4 i32 1 s16 com.android.shell"),
+    ]
+
+    /// Round one's identity script: every property, then every IMEI probe.
+    static let identityScript = script([("getprop", "getprop")] + imeiProbes)
+
+    /// The SIM slots read (dual SIM is the most a trade-in phone carries).
+    static let slots = 0..<2
+
+    /// The `getDeviceIdForPhone(slot)` transaction code for a release, by method order in AOSP `IPhoneSubInfo.aidl`:
+    /// Android 5.1–10 (API 22–29) put it third (`getDeviceId`, `getNaiForSubscriber`, `getDeviceIdForPhone`), Android 11
+    /// and later fourth (`getDeviceIdWithFeature` came second; the same first five methods in the newest tree read,
+    /// yaap/frameworks_base@3ddcaa0, which already has `getImsPrivateUserIdentity` and `getUiccIari`). Huawei
+    /// builds of Android 9 shift the codes from 3 on by one: there code 4 answers, which stock AOSP 9 cannot (4 is
+    /// `getImeiForSubscriber`, and no subscription has id 0), so `huaweiShifted` is decided by that answer. `nil`
+    /// below Android 5.1.
+    public static func imeiCode(sdk: Int, huaweiShifted: Bool = false) -> Int? {
         switch sdk {
-        case 21...28:
-            return [(0, "service call iphonesubinfo 1 \(pkg)")]
-        case 29...33:
-            return [(0, "service call iphonesubinfo 4 i32 0 \(pkg)"), (1, "service call iphonesubinfo 4 i32 1 \(pkg)"),
-                    (0, "service call iphonesubinfo 1 \(pkg)")]
-        case 34...:
-            return [(0, "service call iphonesubinfo 16 i32 0 \(pkg)"), (1, "service call iphonesubinfo 16 i32 1 \(pkg)"),
-                    (0, "service call iphonesubinfo 15 i32 0 \(pkg)"), (1, "service call iphonesubinfo 15 i32 1 \(pkg)")]
-        default:
-            return []
+        case 22...27, 29: 3
+        case 28: huaweiShifted ? 4 : 3
+        case 30...: 4
+        default: nil
         }
+    }
+
+    /// The IMEIs in slot order from the identity script's sections, or why there are none.
+    static func imeis(sections: [String: String], props: [String: String]) -> (imeis: [String], problem: String?) {
+        func valid(_ section: String) -> String? {
+            sections[section].flatMap(AndroidParsers.parcelString).flatMap { AndroidParsers.isValidIMEI($0) ? $0 : nil }
+        }
+        let maker = ((props["ro.product.manufacturer"] ?? "") + " " + (props["ro.product.brand"] ?? "")).lowercased()
+        let sdk = props["ro.build.version.sdk"].flatMap(Int.init)
+        var bySlot: [String] = []
+        var used: [String] = []
+        if let sdk {
+            let huawei = maker.contains("huawei") || maker.contains("honor")
+            if let code = imeiCode(sdk: sdk, huaweiShifted: huawei && valid("imei_4_0") != nil) {
+                for slot in slots {
+                    used.append("imei_\(code)_\(slot)")
+                    if let imei = valid("imei_\(code)_\(slot)") ?? props["ro.ril.miui.imei\(slot)"].flatMap({ AndroidParsers.isValidIMEI($0) ? $0 : nil }) {
+                        // A dual-SIM phone answering the same IMEI for both slots has one IMEI.
+                        if !bySlot.contains(imei) { bySlot.append(imei) }
+                    }
+                }
+            }
+        }
+        if bySlot.isEmpty, let imei = valid("imei_1") { bySlot = [imei] }
+        used.append("imei_1")
+        guard bySlot.isEmpty else { return (bySlot, nil) }
+        if sections.isEmpty { return ([], "the phone did not answer the IMEI calls") }
+        guard let sdk else { return ([], "the phone did not give its Android version, so its IMEI call could not be chosen") }
+        if sdk < 22 { return ([], "Android \(props["ro.build.version.release"] ?? "below 5.1") has no IMEI call this agent reads") }
+        if let refusal = used.lazy.compactMap({ sections[$0].flatMap(AndroidParsers.parcelException) }).first {
+            return ([], "the phone refused the IMEI call (\(refusal))")
+        }
+        return ([], "the phone answered no IMEI (no cellular modem, or one that does not say)")
     }
 
     /// What one stream gave: its output, or why not.
@@ -137,44 +186,36 @@ public enum AndroidReader {
                 }
             }
         }
-        // Round trip one (parallel): getprop → IMEI, accounts+lock, health, trade-in status.
-        async let propsAndIMEI: (Outcome, Outcome?) = {
-            let props = try await run("getprop")
-            guard case .output(let r) = props, r.exitCode ?? 0 == 0,
-                let sdk = AndroidParsers.properties(r.text)["ro.build.version.sdk"].flatMap(Int.init)
-            else { return (props, nil) }
-            let commands = imeiCommands(sdk: sdk)
-            guard !commands.isEmpty else { return (props, nil) }
-            let imeiScript = script(commands.enumerated().map { (name: "imei_\($1.slot)_\($0)", command: $1.command) })
-            return (props, try await run(imeiScript))
-        }()
+        // One round trip, every stream at once: getprop and every IMEI probe; accounts, lock and device policy;
+        // battery, root and storage; trade-in status.
+        async let identity = run(identityScript)
         async let accounts = run(accountsScript)
         async let health = run(healthScript)
         async let tradeIn = run("tradeinmode getstatus")
-        let (props, imei) = try await propsAndIMEI
         return assemble(
-            banner: connection.banner, props: props, imei: imei, accounts: try await accounts, health: try await health,
+            banner: connection.banner, identity: try await identity, accounts: try await accounts, health: try await health,
             tradeIn: try await tradeIn, usbSerial: usbSerial, transport: connection.endpoint.hasPrefix("usb") ? "usb" : "tcp")
     }
 
     // MARK: - Assembling the report
 
     static func assemble(
-        banner: ADBBanner, props propsOutcome: Outcome, imei: Outcome?, accounts: Outcome, health: Outcome, tradeIn: Outcome,
-        usbSerial: String?, transport: String
+        banner: ADBBanner, identity: Outcome, accounts: Outcome, health: Outcome, tradeIn: Outcome, usbSerial: String?,
+        transport: String
     ) -> DeviceReport {
         var problems: [String] = []
-        for outcome in [propsOutcome, accounts, health] {
+        for outcome in [identity, accounts, health] {
             if case .failed(let error) = outcome, case .timedOut = error { problems.append(error.description) }
         }
-        var propsReadable = false
-        var props: [String: String] = [:]
-        if case .output(let r) = propsOutcome, r.exitCode ?? 0 == 0 {
-            props = AndroidParsers.properties(r.text)
-            propsReadable = !props.isEmpty
-        }
+        let identitySections = identity.text.map(AndroidParsers.sections) ?? [:]
+        let props = identitySections["getprop"].map(AndroidParsers.properties) ?? [:]
+        let propsReadable = !props.isEmpty
         let status = tradeIn.text.flatMap(AndroidParsers.tradeInStatus)
-        let inTradeInMode = props["service.adb.tradeinmode"] == "1" || (!propsReadable && status != nil)
+        // ADB Trade-In Mode: adbd refuses every service but `shell:tradeinmode ...`, so getprop cannot run and only
+        // the status answers; with getprop readable, `persist.adb.tradeinmode` tells (1 TIM, 2 evaluation mode).
+        var identityRefused = false
+        if case .failed(.serviceRefused(_)) = identity { identityRefused = true }
+        let inTradeInMode = props["persist.adb.tradeinmode"] == "1" || (!propsReadable && identityRefused && status != nil)
 
         func prop(_ keys: String...) -> String? {
             for k in keys { if let v = props[k]?.trimmingCharacters(in: .whitespaces), !v.isEmpty { return v } }
@@ -184,7 +225,7 @@ public enum AndroidReader {
         let modelCode = prop("ro.product.model", "ro.product.vendor.model") ?? status?.model ?? banner.properties["ro.product.model"]
         let brand = prop("ro.product.brand", "ro.product.vendor.brand") ?? status?.brand
         if let m = prop("ro.product.manufacturer", "ro.product.vendor.manufacturer") ?? status?.manufacturer { details["manufacturer"] = m }
-        if let d = prop("ro.product.device") ?? banner.properties["ro.product.device"] { details["device"] = d }
+        if let d = prop("ro.product.device") ?? status?.device ?? banner.properties["ro.product.device"] { details["device"] = d }
         if let sdk = prop("ro.build.version.sdk") { details["android_sdk"] = sdk }
         if let patch = prop("ro.build.version.security_patch") { details["security_patch"] = patch }
         if let fp = prop("ro.build.fingerprint") { details["build_fingerprint"] = fp }
@@ -206,17 +247,22 @@ public enum AndroidReader {
         default: break
         }
 
-        // Accounts and screen lock.
+        // Accounts, screen lock, device policy.
         var locks = DeviceReport.Locks()
         let accountSections = accounts.text.map(AndroidParsers.sections) ?? [:]
         if let dump = accountSections["accounts"], let types = AndroidParsers.accountTypes(dump) {
             locks.accounts = types
             locks.frpArmed = types.contains("com.google")
-        } else if let active = status?.frpActive {
-            locks.frpArmed = active
         }
         locks.passcodeSet = AndroidParsers.screenLockSet(
             lockSettingsDump: accountSections["lock_settings"], getDisabled: accountSections["lock_disabled"])
+        if let policy = accountSections["device_policy"].flatMap(AndroidParsers.devicePolicy) {
+            locks.mdm = policy.managed
+            if let owner = policy.deviceOwner { details["device_owner"] = policy.deviceOwnerAdmin.map { "\(owner) (\($0))" } ?? owner }
+            if !policy.profileOwners.isEmpty {
+                details["profile_owner"] = policy.profileOwners.map { "\($0.package) (user \($0.user))" }.joined(separator: ", ")
+            }
+        }
 
         // Battery, root, storage.
         let healthSections = health.text.map(AndroidParsers.sections) ?? [:]
@@ -232,7 +278,9 @@ public enum AndroidReader {
                 healthPercent: healthPercent, cycleCount: cycles, designCapacityMAh: designMAh.flatMap { $0 > 0 ? $0 : nil },
                 fullChargeCapacityMAh: fullMAh.flatMap { $0 > 0 ? $0 : nil }, levelPercent: dump?.levelPercent,
                 temperatureC: dump?.temperatureC)
-            if let code = dump?.healthCode, let name = AndroidParsers.batteryHealthName(code) { details["battery_health"] = name }
+        }
+        if let code = dump?.healthCode ?? status?.legacyHealth, let name = AndroidParsers.batteryHealthName(code) {
+            details["battery_health"] = name
         }
         if propsReadable || healthSections["su"] != nil {
             var root = AndroidParsers.existingPaths(healthSections["su"], among: suCandidates)
@@ -241,37 +289,53 @@ public enum AndroidReader {
             details["root_indicators"] = root.isEmpty ? "none" : root.joined(separator: ",")
         }
         let storage = AndroidParsers.storageGB(partitions: healthSections["partitions"], dfData: healthSections["df"])
-            ?? status?.storageBytes.flatMap { AndroidParsers.standardSize(bytes: Double($0)) }
+            ?? status?.capacityBytes.flatMap { AndroidParsers.standardSize(bytes: Double($0)) }
 
-        // IMEI per slot: the first valid answer for each slot.
-        var imeis: [Int: String] = [:]
-        let answers = (imei?.text.map(AndroidParsers.sections) ?? [:]).compactMap { entry -> (slot: Int, order: Int, text: String)? in
-            let parts = entry.key.split(separator: "_")
-            guard parts.count == 3, parts[0] == "imei", let slot = Int(parts[1]), let order = Int(parts[2]) else { return nil }
-            return (slot, order, entry.value)
+        // IMEIs: the service calls by the release's codes, the Xiaomi property, or the trade-in status.
+        var (imeiList, imeiProblem) = imeis(sections: identitySections, props: props)
+        if imeiList.isEmpty, let fromStatus = status?.imeis, !fromStatus.isEmpty {
+            imeiList = fromStatus
+            imeiProblem = nil
         }
-        for answer in answers.sorted(by: { $0.order < $1.order }) where imeis[answer.slot] == nil {
-            guard let value = AndroidParsers.parcelString(answer.text), AndroidParsers.isValidIMEI(value) else { continue }
-            imeis[answer.slot] = value
-        }
-        var imeiList = imeis.keys.sorted().compactMap { imeis[$0] }
-        // A dual-SIM phone answering the same IMEI for both slots has one IMEI.
-        imeiList = imeiList.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
-        if imeiList.isEmpty, let fromStatus = status?.imeis, !fromStatus.isEmpty { imeiList = fromStatus }
 
         let serial = prop("ro.serialno", "ro.boot.serialno", "ril.serialnumber") ?? status?.serial
             ?? (banner.serial.isEmpty ? nil : banner.serial) ?? usbSerial
 
+        if let status {
+            if let level = status.launchLevel {
+                details["launch_level"] = String(level)
+                if let release = AndroidParsers.androidRelease(apiLevel: level) { details["launch_android"] = release }
+            }
+            if let name = status.name { details["product_name"] = name }
+            if let remaining = status.usefulLifetimeRemaining { details["storage_lifetime_remaining"] = String(remaining) }
+            if let part = status.batteryPartStatus { details["battery_part_status"] = part }
+        }
         var advice: String? = problems.isEmpty ? nil : problems.joined(separator: " ")
+        func advise(_ sentence: String) { advice = advice.map { $0 + " " + sentence } ?? sentence }
+        switch props["persist.adb.tradeinmode"] {
+        case "2": details["trade_in_mode"] = "evaluation"
+        default: break
+        }
         if inTradeInMode {
             details["trade_in_mode"] = "true"
-            if advice == nil && status == nil {
-                advice = "The phone is in trade-in mode but did not give its status; finish the setup wizard and turn on USB debugging for a full read."
+            if let frp = status?.frpActive {
+                // FRP on a phone in the setup wizard means the last owner's account still holds it.
+                locks.frpArmed = frp
+                details["factory_reset_protection"] = frp ? "active" : "inactive"
             }
+            if status == nil {
+                advise("The phone is in trade-in mode but did not give its status; finish the setup wizard and turn on USB debugging for a full read.")
+            } else if status?.frpActive == true {
+                advise("Factory reset protection is on: the phone shows nothing else in trade-in mode. The previous owner must sign in on the phone (or remove it from their Google account) before it can be taken.")
+            }
+        } else if identityRefused && !propsReadable {
+            advise("The phone refused the shell and gave no trade-in status; finish the setup wizard and turn on USB debugging for a full read.")
+        } else if imeiList.isEmpty, let imeiProblem, propsReadable || identity.text != nil {
+            advise("The IMEI could not be read: \(imeiProblem). Read it from the SIM tray or dial *#06# on the phone, and type it in.")
         }
         return DeviceReport(
             platform: "android", serial: serial, model: .init(identifier: modelCode, brand: brand),
-            osVersion: prop("ro.build.version.release") ?? status?.osVersion, imei: imeiList.isEmpty ? nil : imeiList,
+            osVersion: prop("ro.build.version.release"), imei: imeiList.isEmpty ? nil : imeiList,
             storageGB: storage, pairing: inTradeInMode ? "trade_in_mode" : "authorized", locks: locks, battery: battery,
             details: details, advice: advice)
     }

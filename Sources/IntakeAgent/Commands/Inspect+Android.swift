@@ -43,6 +43,13 @@ extension Inspect {
         return Self.androidInspection(report)
     }
 
+    /// A Samsung read through its modem: a success when the modem gave the phone's identity, else its advice fails.
+    func inspectSamsungModem(tty: String) async throws -> Inspection {
+        let report = try await SamsungModemReader.read(tty: tty)
+        let identified = report.model.identifier != nil || report.imei != nil
+        return Inspection(report: report, problem: identified ? nil : "The modem at \(tty) did not answer; turn on USB debugging to read the phone.")
+    }
+
     /// A report that is not a full read ends with its advice as the failure sentence.
     private static func androidInspection(_ report: DeviceReport) -> Inspection {
         let complete = (report.pairing == "authorized" || report.pairing == "trade_in_mode") && report.advice == nil

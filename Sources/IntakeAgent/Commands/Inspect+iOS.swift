@@ -9,6 +9,7 @@ import Logging
 extension Inspect {
     /// Finds the device the options name (DeviceLocator, as `intake` does) and reads it.
     func locateAndRead(logger: Logger) async throws -> Inspection {
+        if let samsungModem { return try await inspectSamsungModem(tty: samsungModem) }
         let options = IOSReadOptions(trustWait: .seconds(trustWait))
         var usb: LibUSBContext?
         if adbTcp == nil {

@@ -27,6 +27,9 @@ struct Inspect: AsyncParsableCommand {
     @Option(name: .customLong("adb-tcp"), help: "The Android phone to read over ADB on TCP (`adb tcpip` mode), as HOST:PORT.")
     var adbTcp: String?
 
+    @Option(name: .customLong("samsung-modem"), help: "A Samsung phone with USB debugging off, read through its modem's tty (/dev/ttyACM0).")
+    var samsungModem: String?
+
     @Option(help: "Seconds to wait for an Android phone's owner to tap Allow on the USB debugging prompt.")
     var allowWait: Int = 30
 
@@ -36,6 +39,9 @@ struct Inspect: AsyncParsableCommand {
     func validate() throws {
         if udid != nil && serial != nil { throw ValidationError("Give --udid or --serial, not both.") }
         if adbTcp != nil && (udid != nil || serial != nil) { throw ValidationError("Give --adb-tcp alone, without --udid or --serial.") }
+        if samsungModem != nil && (udid != nil || serial != nil || adbTcp != nil) {
+            throw ValidationError("Give --samsung-modem alone, without --udid, --serial or --adb-tcp.")
+        }
         if allowWait < 0 { throw ValidationError("--allow-wait takes a number of seconds, 0 or more.") }
         if trustWait < 0 { throw ValidationError("--trust-wait takes a number of seconds, 0 or more.") }
     }
@@ -88,7 +94,8 @@ struct Inspect: AsyncParsableCommand {
             ("Find My", yesNo(report.locks.findMy, "reported on: confirm on the phone", "reported off: confirm on the phone")),
             ("Passcode", yesNo(report.locks.passcodeSet, "set", "not set")),
             ("Accounts", report.locks.accounts.map { $0.isEmpty ? "none" : $0.joined(separator: ", ") } ?? "not readable"),
-            ("MDM", yesNo(report.locks.mdm, "enrolled" + (report.details?["mdm_organization"].map { " (\($0))" } ?? ""), "none")),
+            ("MDM", yesNo(report.locks.mdm, "enrolled" + ((report.details?["mdm_organization"] ?? report.details?["device_owner"]
+                ?? report.details?["profile_owner"]).map { " (\($0))" } ?? ""), "none")),
         ]
         if let battery = report.battery {
             var parts = [battery.healthPercent.map { "\($0) % health" } ?? "health unknown"]
@@ -100,13 +107,18 @@ struct Inspect: AsyncParsableCommand {
             rows.append(("Battery", "unknown"))
         }
         if report.platform == "android" {
-            rows.append(("FRP", yesNo(report.locks.frpArmed, "will arm (a Google account is signed in)", "will not arm")))
+            switch report.details?["factory_reset_protection"] {
+            case "active": rows.append(("FRP", "on (the phone is locked to its previous owner's Google account)"))
+            case "inactive": rows.append(("FRP", "off"))
+            default: rows.append(("FRP", yesNo(report.locks.frpArmed, "will arm (a Google account is signed in)", "will not arm")))
+            }
         }
         let extras = [("udid", "UDID"), ("sim_status", "SIM status"), ("device_color", "Colour"), ("enclosure_color", "Enclosure colour"),
                       ("security_patch", "Security patch"), ("bootloader", "Bootloader"), ("oem_unlock_allowed", "OEM unlock allowed"),
-                      ("root_indicators", "Root indicators"), ("trade_in_mode", "Trade-in mode")]
+                      ("root_indicators", "Root indicators"), ("trade_in_mode", "Trade-in mode"),
+                      ("launch_android", "Shipped with")]
         for (key, label) in extras {
-            if let value = report.details?[key] { rows.append((label, value)) }
+            if let value = report.details?[key] { rows.append((label, key == "launch_android" ? "Android " + value : value)) }
         }
         for (label, value) in rows { Output.line("  " + label.padding(toLength: 16, withPad: " ", startingAt: 0) + value) }
         if let advice = report.advice { Output.line("  " + advice) }

@@ -119,18 +119,118 @@ import Testing
 
     // MARK: - Trade-in status
 
-    @Test func tradeInStatus() throws {
-        let text = try #require(ADBDeviceProfile.pixel8TradeIn.commands["tradeinmode getstatus"]?.stdout)
+    @Test func tradeInStatusByAOSPKeys() throws {
+        let text = try #require(ADBDeviceProfile.pixel9TradeIn.commands["tradeinmode getstatus"]?.stdout)
         let status = try #require(AndroidParsers.tradeInStatus(text))
-        #expect(status.serial == "38021FDH2000KZ")
-        #expect(status.imeis == ["352814098765439"])
-        #expect(status.model == "Pixel 8")
-        #expect(status.cycleCount == 143)
-        #expect(status.healthPercent == 94)
-        #expect(status.storageBytes == 128_000_000_000)
+        #expect(status.serial == "4A021FDAQ00123")
+        #expect(status.imeis == ["358240050123454", "358240050123462"])
+        #expect((status.brand, status.device, status.manufacturer, status.model, status.name)
+            == ("google", "tokay", "Google", "Pixel 9", "tokay"))
+        #expect(status.cycleCount == 212)
+        #expect(status.healthPercent == 91)
+        #expect(status.legacyHealth == 2)
+        #expect(status.manufacturingDate == 1_717_200_000)
+        #expect(status.firstUsageDate == 1_723_680_000)
+        #expect(status.capacityBytes == 128_000_000_000)
+        #expect(status.usefulLifetimeRemaining == 97)
+        #expect(status.launchLevel == 34)
+        #expect(status.factoryResetProtection == false)
         #expect(status.frpActive == false)
+        #expect(!status.onlyLocks)
         #expect(AndroidParsers.tradeInStatus("/system/bin/sh: tradeinmode: inaccessible or not found") == nil)
         #expect(AndroidParsers.tradeInStatus("{not json}") == nil)
+        #expect(AndroidParsers.tradeInStatus("{\"error\":\"x\"}") == nil)
+    }
+
+    @Test func onlyLocksMeansFRPActiveAndNothingElseKnown() throws {
+        let text = try #require(ADBDeviceProfile.pixel8TradeInFRP.commands["tradeinmode getstatus"]?.stdout)
+        let status = try #require(AndroidParsers.tradeInStatus(text))
+        #expect(status.onlyLocks)
+        #expect(status.frpActive == true)
+        #expect(status.model == nil && status.imeis.isEmpty && status.capacityBytes == nil && status.cycleCount == nil)
+        // A report with only `locks` whose flag is missing still means FRP is on.
+        #expect(AndroidParsers.tradeInStatus("{\"locks\":{}}")?.frpActive == true)
+    }
+
+    /// Keys this reader once guessed (`frp_active`, `state_of_health`) are not AOSP's and are not read; a capacity
+    /// as a JSON number is not AOSP's format either.
+    @Test func guessedKeysAndWrongTypesAreIgnored() throws {
+        let text = """
+            {"battery":{"state_of_health":94,"cycle_count":"143","health":true},"storage":{"capacity_bytes":128000000000},\
+            "frp_active":false,"locks":{"factory_reset_protection":"false"},"imeis":["352814098765439","123"],"launch_level":"34"}
+            """
+        let status = try #require(AndroidParsers.tradeInStatus(text))
+        #expect(status.healthPercent == nil)
+        #expect(status.cycleCount == nil)
+        #expect(status.capacityBytes == nil)
+        #expect(status.factoryResetProtection == nil)
+        #expect(status.frpActive == nil)
+        #expect(status.launchLevel == nil)
+        #expect(status.imeis == ["352814098765439"])
+    }
+
+    // MARK: - IMEI transaction codes
+
+    /// `getDeviceIdForPhone`'s position in AOSP IPhoneSubInfo.aidl: third on 5.1–10, fourth from 11 (through 16).
+    @Test(arguments: [
+        (22, false, 3 as Int?), (28, false, 3), (28, true, 4), (29, false, 3), (29, true, 3), (30, false, 4), (33, false, 4),
+        (34, false, 4), (35, false, 4), (36, false, 4), (21, false, nil), (19, false, nil),
+    ] as [(Int, Bool, Int?)])
+    func imeiCodes(_ sdk: Int, _ huaweiShifted: Bool, _ expected: Int?) {
+        #expect(AndroidReader.imeiCode(sdk: sdk, huaweiShifted: huaweiShifted) == expected)
+    }
+
+    /// The fixtures' writer against a reply copied in `Parcel::print`'s layout (two-space indent, offsets, the last
+    /// line padded, `)` straight after the quote).
+    @Test func parcelDumpLayout() {
+        #expect(ADBDeviceProfile.parcel("357098101234568") == """
+            Result: Parcel(
+              0x00000000: 00000000 0000000f 00350033 00300037 '........3.5.7.0.'
+              0x00000010: 00380039 00300031 00320031 00340033 '9.8.1.0.1.2.3.4.'
+              0x00000020: 00360035 00000038                   '5.6.8...        ')
+
+            """)
+        #expect(ADBDeviceProfile.nullParcel == "Result: Parcel(00000000 ffffffff   '........')\n")
+        let refusal = ADBDeviceProfile.exceptionParcel("Requires READ_PHONE_STATE")
+        #expect(AndroidParsers.parcelString(refusal) == nil)
+        #expect(AndroidParsers.parcelException(refusal) == "Requires READ_PHONE_STATE")
+        #expect(AndroidParsers.parcelException(ADBDeviceProfile.parcel("357098101234568")) == nil)
+        #expect(AndroidParsers.parcelString("Result: Parcel(NULL)") == nil)
+    }
+
+    // MARK: - Device policy
+
+    @Test func devicePolicyOwners() throws {
+        let none = try #require(AndroidParsers.devicePolicy(ADBDeviceProfile.devicePolicyDump(admins: ["com.google.android.gms/.mdm.receivers.MdmDeviceAdminReceiver"])))
+        #expect(!none.managed)
+        let owned = try #require(AndroidParsers.devicePolicy(ADBDeviceProfile.devicePolicyDump(
+            deviceOwner: ("com.example.mdm", "com.example.mdm.Admin"),
+            profileOwners: [(10, "com.google.android.apps.work.clouddpc", "com.google.android.apps.work.clouddpc.receivers.CloudDeviceAdminReceiver")])))
+        #expect(owned.managed)
+        #expect(owned.deviceOwner == "com.example.mdm")
+        #expect(owned.deviceOwnerAdmin == "ComponentInfo{com.example.mdm/com.example.mdm.Admin}")
+        #expect(owned.profileOwners.map(\.user) == [10])
+        #expect(owned.profileOwners.map(\.package) == ["com.google.android.apps.work.clouddpc"])
+        // A work profile alone is managed too.
+        let work = try #require(AndroidParsers.devicePolicy(ADBDeviceProfile.devicePolicyDump(
+            profileOwners: [(11, "com.example.work", "com.example.work.Admin")])))
+        #expect(work.managed && work.deviceOwner == nil)
+        // Android 9's prefix-indented dump reads the same.
+        let old = "Current Device Policy Manager state:\n  Device Owner: \n    admin=ComponentInfo{a.b/a.b.C}\n    name=\n    package=a.b\n    User ID: 0\n\n  Enabled Device Admins (User 0, provisioningState: 3):\n"
+        #expect(AndroidParsers.devicePolicy(old)?.deviceOwner == "a.b")
+        #expect(AndroidParsers.devicePolicy("Can't find service: device_policy") == nil)
+        #expect(AndroidParsers.devicePolicy("") == nil)
+    }
+
+    // MARK: - Marketed storage
+
+    /// Decimal gigabytes rounded up to the size sold, never GiB: 128 GiB of flash is a 128 GB phone, not 256.
+    @Test(arguments: [
+        (128_000_000_000, 128 as Int?), (137_438_953_472, 128), (127_817_023_488, 128), (256_060_514_304, 256),
+        (64_000_000_000, 64), (31_268_536_320, 32), (1_000_000_000_000, 1024), (500_000_000, nil),
+    ] as [(Int, Int?)])
+    func marketedSize(_ bytes: Int, _ expected: Int?) {
+        #expect(AndroidParsers.standardSize(bytes: Double(bytes)) == expected)
     }
 }
 
