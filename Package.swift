@@ -116,7 +116,7 @@ let package = Package(
         .testTarget(
             name: "IntakeTests",
             dependencies: [
-                "Intake", "IntakeStore", "Printing", "Grading", "Diagnostics", "DeviceSimulators",
+                "Intake", "IntakeStore", "Printing", "Grading", "Diagnostics", "DeviceSimulators", "Console",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             exclude: ["Printing/Goldens"]),

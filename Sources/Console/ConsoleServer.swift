@@ -107,6 +107,14 @@ public struct ConsoleServer: Sendable {
             logger: logger)
     }
 
+    /// Every route the server answers, as `METHOD /path/{parameter}` (the OpenAPI document's spelling).
+    public var routes: [String] {
+        router().routes.map { route in
+            let path = "\(route.path)".split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
+            return "\(route.method) /" + path.joined(separator: "/")
+        }
+    }
+
     func router() -> Router<ConsoleContext> {
         let router = Router(context: ConsoleContext.self)
         router.add(middleware: SecurityHeaders())

@@ -208,8 +208,11 @@ public actor SessionManager {
         let snapshot = await entry.session.snapshot()
         // The entry may have changed while the session answered: read it again.
         let current = entries[key] ?? entry
-        return SessionView(
+        var view = SessionView(
             snapshot: snapshot, deviceKey: key, answers: current.answers, message: current.message, updatedAt: current.updatedAt)
+        // A session is a consultant's once they answered for it; the bench's default name is nobody's.
+        if view.consultant == defaults.consultant { view.consultant = nil }
+        return view
     }
 
     public func summaries() -> [Summary] {
