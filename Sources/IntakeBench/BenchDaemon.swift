@@ -17,15 +17,14 @@ import Synchronization
 /// device (under 0.1%), the sessions it completed (its log lines on stderr) and how long a graceful SIGTERM stop
 /// takes with ten sessions open (waiting for answers).
 ///
-/// Android phones are left out: `intake-agent run` watches Android phones on USB only, and a simulated adbd
-/// speaks TCP, which the daemon does not watch yet.
+/// Android phones take part as simulated adbd on loopback ports, which the daemon watches with `--adb-tcp`: a
+/// port that answers is a phone plugged in, one that stops is a phone unplugged.
 struct BenchDaemon: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "daemon",
-        abstract: "The daemon's memory, descriptors, idle CPU and stop time with ten iPhones plugged at random.",
+        abstract: "The daemon's memory, descriptors, idle CPU and stop time with ten iPhones and ten Android phones plugged at random.",
         discussion: """
-            Android phones are not part of it yet: the daemon watches Android phones on USB only, and the \
-            simulated adbd listens on TCP.
+            The Android phones are simulated adbd on loopback ports, watched by the daemon with --adb-tcp.
             """
     )
 
@@ -40,6 +39,9 @@ struct BenchDaemon: AsyncParsableCommand {
 
     @Option(help: "How many simulated iPhones take turns on the bench.")
     var phones: Int = 10
+
+    @Option(help: "How many simulated Android phones take turns on the bench (each an adbd on its own loopback port, watched with run --adb-tcp).")
+    var android: Int = 10
 
     @Option(help: "The store the daemon runs for.")
     var store: String = "ALA-MEGA2"
@@ -57,11 +59,13 @@ struct BenchDaemon: AsyncParsableCommand {
         guard seconds > 0 else { throw ValidationError("--seconds must be above 0.") }
         guard idleSeconds > 0 else { throw ValidationError("--idle-seconds must be above 0.") }
         guard phones >= 1 else { throw ValidationError("--phones must be at least 1.") }
+        guard android >= 0 else { throw ValidationError("--android must be 0 or more.") }
         guard stopTimeout > 0 else { throw ValidationError("--stop-timeout must be above 0.") }
     }
 
     struct Figures: Encodable {
         var phones: Int
+        var androidPhones: Int
         var churnSeconds: Double
         var plugs: Int
         var rssStartMiB: Double
@@ -94,7 +98,7 @@ struct BenchDaemon: AsyncParsableCommand {
         var debugBuild: Bool
 
         enum CodingKeys: String, CodingKey {
-            case phones, churnSeconds = "churn_seconds", plugs, rssStartMiB = "rss_start_mib", rssWarmMiB = "rss_warm_mib"
+            case phones, androidPhones = "android_phones", churnSeconds = "churn_seconds", plugs, rssStartMiB = "rss_start_mib", rssWarmMiB = "rss_warm_mib"
             case rssEndMiB = "rss_end_mib", rssGrowthPercent = "rss_growth_percent"
             case rssGrowthAfterWarmUpPercent = "rss_growth_after_warm_up_percent", fdsStart = "fds_start"
             case fdsEnd = "fds_end", fdsMax = "fds_max", idleSeconds = "idle_seconds", idleCPUPercent = "idle_cpu_percent"
@@ -120,7 +124,7 @@ struct BenchDaemon: AsyncParsableCommand {
                 return
             }
             func verdict(_ ok: Bool) -> String { ok ? "met" : "NOT met" }
-            Output.line("intake-agent run with \(f.phones) simulated iPhones plugged and unplugged at random for \(Int(f.churnSeconds)) s (\(f.plugs) plugs, each a phone not seen before, answers in the spool):")
+            Output.line("intake-agent run with \(f.phones) simulated iPhones and \(f.androidPhones) Android phones plugged and unplugged at random for \(Int(f.churnSeconds)) s (\(f.plugs) plugs, each a phone not seen before, answers in the spool):")
             Output.line(String(
                 format: "  resident memory: %.1f MiB at the start, %.1f MiB after the first fifth, %.1f MiB at the end: %+.1f%% (%+.1f%% after warm-up); target ≤ +%.0f%%: %@",
                 f.rssStartMiB, f.rssWarmMiB, f.rssEndMiB, f.rssGrowthPercent, f.rssGrowthAfterWarmUpPercent, f.targetGrowthPercent,
@@ -143,7 +147,6 @@ struct BenchDaemon: AsyncParsableCommand {
                     f.openSessionsAtStop, f.stopTimeoutSeconds))
             }
             for line in f.fatalErrors { Output.line("  the daemon trapped: \(line)") }
-            Output.line("Android phones are not in it: the daemon watches Android phones on USB only, and the simulated adbd speaks TCP.")
             if f.debugBuild { Output.line("This is a debug build: build with `swift build -c release` for the figures that count.") }
         }
     }
@@ -160,8 +163,16 @@ struct BenchDaemon: AsyncParsableCommand {
         let mux = try USBMuxSimulator.start(unixSocketIn: root.appendingPathComponent("mux").path)
         defer { mux.stop() }
 
+        // One loopback port per Android slot, taken now so that the daemon watches them from its start.
+        var androidPorts: [UInt16] = []
+        for _ in 0..<android {
+            let probe = ADBDeviceSimulator(.init(profile: .xiaomiRedmiNote10))
+            androidPorts.append(try probe.listen())
+            probe.stop()
+        }
         let daemon = try DaemonProcess.start(
-            executable, ["run", "--data-dir", dataDir.path, "--store", store, "--log-level", "info"],
+            executable, ["run", "--data-dir", dataDir.path, "--store", store, "--log-level", "info", "--listen", "127.0.0.1:0"]
+                + androidPorts.flatMap { ["--adb-tcp", "127.0.0.1:\($0)"] },
             environment: ["USBMUXD_SOCKET_ADDRESS": mux.socketAddress], log: daemonLog)
         defer { daemon.end() }
         try await daemon.waitForLog(containing: "starting", timeout: .seconds(30))
@@ -213,6 +224,39 @@ struct BenchDaemon: AsyncParsableCommand {
                     if let phone = plugged { mux.detach(udid: phone.udid) }
                 }
             }
+            for (slot, port) in androidPorts.enumerated() {
+                group.addTask {
+                    let encoder = JSONEncoder()
+                    var plugged: ADBDeviceSimulator?
+                    while ContinuousClock.now < deadline {
+                        if let phone = plugged {
+                            try await Task.sleep(for: .milliseconds(Int.random(in: 3000...9000)))
+                            phone.stop()
+                            plugged = nil
+                        } else {
+                            try await Task.sleep(for: .milliseconds(Int.random(in: 1500...4000)))
+                            let count = tally.plugs.add(1, ordering: .relaxed).newValue
+                            var profile = ADBDeviceProfile.xiaomiRedmiNote10
+                            profile.properties["ro.serialno"] = "benchA\(count)"
+                            // Both SIM slots get IMEIs of their own: a shared second IMEI would link every phone to the first.
+                            let imei = SyntheticIssuance.imei("35209413" + String(format: "%06d", count))
+                            let second = SyntheticIssuance.imei("35209414" + String(format: "%06d", count))
+                            for code in [3, 4] {
+                                profile.commands["service call iphonesubinfo \(code) i32 0 s16 com.android.shell"] = .init(stdout: ADBDeviceProfile.parcel(imei))
+                                profile.commands["service call iphonesubinfo \(code) i32 1 s16 com.android.shell"] = .init(stdout: ADBDeviceProfile.parcel(second))
+                            }
+                            profile.commands["service call iphonesubinfo 1 s16 com.android.shell"] = .init(stdout: ADBDeviceProfile.parcel(imei))
+                            let data = try encoder.encode(answers(phones + slot))
+                            try data.write(to: spool.appendingPathComponent("tcp:127.0.0.1:\(port).json"))
+                            let phone = ADBDeviceSimulator(.init(
+                                profile: profile, shellLatency: .milliseconds(30), auth: .trusting([], onNewKey: .allowAfter(.zero))))
+                            _ = try phone.listen(port: port)
+                            plugged = phone
+                        }
+                    }
+                    plugged?.stop()
+                }
+            }
             group.addTask {
                 while ContinuousClock.now < deadline {
                     try await Task.sleep(for: .seconds(1))
@@ -250,7 +294,7 @@ struct BenchDaemon: AsyncParsableCommand {
 
         let warmSample = tally.warm.withLock { $0 } ?? end
         return Figures(
-            phones: phones, churnSeconds: seconds, plugs: tally.plugs.load(ordering: .relaxed),
+            phones: phones, androidPhones: android, churnSeconds: seconds, plugs: tally.plugs.load(ordering: .relaxed),
             rssStartMiB: Double(idleEnd.rssKiB) / 1024, rssWarmMiB: Double(warmSample.rssKiB) / 1024,
             rssEndMiB: Double(end.rssKiB) / 1024,
             rssGrowthPercent: (Double(end.rssKiB) / Double(idleEnd.rssKiB) - 1) * 100,

@@ -157,6 +157,17 @@ public actor SessionManager {
         public var sentence: String
     }
 
+    /// Forgets the ended session of `key` (certified, refused, declined or cancelled), so that the next arrival
+    /// there starts a new one: for a bench slot whose phone cannot be told apart from the next (an `adb tcpip`
+    /// endpoint), where the same key is not the same phone.
+    public func forgetEnded(key: String) async {
+        guard let entry = entries[key], entry.waiting == nil else { return }
+        let state = await entry.session.state
+        guard state.isFinal || state.holdsCertificate else { return }
+        entries[key] = nil
+        bySession[entry.session.id] = nil
+    }
+
     /// Answers from the console or the spool directory, merged into what the session already has. A bad field
     /// (a wrong IIN, an age outside the program's range) refuses the whole submission and leaves the session as
     /// it was, so the answers can be corrected and sent again without unplugging the phone.

@@ -82,11 +82,13 @@ struct ADBTCPWatcherService: Service {
     func run() async throws {
         var present = Set<String>()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            for (host, port) in endpoints {
+            // One thread a round tries every endpoint in turn: an idle bench pays one wake-up a second, not ten.
+            let endpoints = endpoints
+            let answering = await BlockingWork.run("adb tcp probe") {
+                endpoints.map { (try? TCPSocket.connect(host: $0.host, port: $0.port, timeout: .milliseconds(500))) != nil }
+            }
+            for ((host, port), up) in zip(endpoints, answering) {
                 let key = "tcp:\(host):\(port)"
-                let up = await BlockingWork.run("adb tcp probe") {
-                    (try? TCPSocket.connect(host: host, port: port, timeout: .milliseconds(500))) != nil
-                }
                 if up, !present.contains(key) {
                     present.insert(key)
                     logger.info("an Android phone answers on \(host):\(port)", metadata: ["device": "\(key)"])
@@ -94,6 +96,8 @@ struct ADBTCPWatcherService: Service {
                 } else if !up, present.contains(key) {
                     present.remove(key)
                     await manager.deviceLeft(key: key)
+                    // The next phone on this endpoint may be another phone: it gets a session of its own.
+                    await manager.forgetEnded(key: key)
                 }
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
