@@ -363,7 +363,14 @@ struct Authentication: RouterMiddleware {
 struct SecurityHeaders: RouterMiddleware {
     typealias Context = ConsoleContext
     func handle(_ request: Request, context: ConsoleContext, next: (Request, ConsoleContext) async throws -> Response) async throws -> Response {
-        var response = try await next(request, context)
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as ConsoleError {
+            // Refusals carry the same headers as answers.
+            response = try error.response(from: request, context: context)
+            response.status = error.status
+        }
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
         response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"

@@ -71,6 +71,7 @@ struct ConsoleAPITests {
                                ("GET", "api/v1/events"), ("GET", "api/v1/certificates?number=1"), ("GET", "api/v1/checks")] {
             let answer = try await call.send(method, path, json: method == "POST" ? [:] : nil)
             #expect(answer.status == 401, "\(method) \(path): \(answer.status)")
+            #expect(answer.headers["x-content-type-options"] == "nosniff", "\(answer.headers)")
             #expect((answer.json["error"] as? String)?.isEmpty == false)
         }
         #expect(try await call.send("GET", "api/v1/openapi.json").status == 200)
