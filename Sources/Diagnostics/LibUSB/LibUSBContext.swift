@@ -6,7 +6,7 @@ import Synchronization
 
 /// One libusb context and the one thread that pumps its events.
 ///
-/// The event thread runs libusb's hotplugtest.c loop: `libusb_handle_events_timeout_completed` with a 1 s
+/// The event thread runs libusb's hotplugtest.c loop: `libusb_handle_events_timeout_completed` with a 60 s
 /// timeout until `shutdown()` sets the quit flag and calls `libusb_interrupt_event_handler`. Hotplug callbacks
 /// run on that thread; blocking reads (string descriptors, transfers) never do.
 ///
@@ -74,8 +74,8 @@ public final class LibUSBContext: Sendable {
 
     private func runEventLoop() {
         // Hotplug callbacks arrive as soon as the kernel tells, whatever the timeout; `shutdown()` interrupts the
-        // wait. A long timeout keeps an idle bench from waking twenty times a second.
-        var timeout = timeval(tv_sec: 1, tv_usec: 0)
+        // wait at once. A long timeout keeps an idle bench asleep (50 ms woke it twenty times a second).
+        var timeout = timeval(tv_sec: 60, tv_usec: 0)
         while !quit.load(ordering: .acquiring) {
             let result = libusb_handle_events_timeout_completed(raw, &timeout, nil)
             if let error = LibUSBError(result), error != .interrupted {

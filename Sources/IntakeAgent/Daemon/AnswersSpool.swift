@@ -92,12 +92,13 @@ struct AnswersSpool: Sendable {
 
     /// Moves a refused file to `rejected/` with every twelve-digit run (an IIN) masked, and its reason beside it.
     private func reject(_ file: URL, reason: String) {
-        logger.error("answers file \(file.lastPathComponent) refused: \(reason) Correct it and drop it in the spool again.")
         let text = (try? String(contentsOf: file, encoding: .utf8)) ?? ""
         let copy = rejected.appendingPathComponent(file.lastPathComponent)
         write(Data(Self.maskingIINs(text).utf8), to: copy)
         write(Data((reason + "\n").utf8), to: rejected.appendingPathComponent(file.lastPathComponent + ".reason"))
         remove(file)
+        // Said once the rejected copy and its reason are there to read.
+        logger.error("answers file \(file.lastPathComponent) refused: \(reason) Correct it and drop it in the spool again.")
     }
 
     private func write(_ data: Data, to url: URL) {
