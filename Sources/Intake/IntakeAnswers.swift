@@ -179,7 +179,7 @@ extension IntakeAnswers {
         if let holder {
             let masked = (try? IIN.validate(holder.iin).get())?.masked ?? String(repeating: "*", count: holder.iin.count)
             copy.holder?.iin = masked
-            copy.holder?.documentNumber = String(holder.documentNumber.prefix(2)) + String(repeating: "*", count: max(0, holder.documentNumber.count - 2))
+            copy.holder?.documentNumber = DocumentNumber.masked(holder.documentNumber)
         }
         return copy
     }

@@ -42,6 +42,9 @@ struct IntakeCommand: AsyncParsableCommand {
         help: "Paper width in characters for the slip: 48 (80 mm) or 32 (58 mm); defaults to paper_columns in the configuration.")
     var width: Int?
 
+    @Option(help: "The language of the questions at the terminal: kk, ru or en; defaults to the locale (LANG), else Russian with English beside it.")
+    var language: PromptLanguage?
+
     @Flag(help: "Print the session's outcome as one JSON object.")
     var json = false
 
@@ -59,7 +62,7 @@ struct IntakeCommand: AsyncParsableCommand {
                     Output.line(check.id.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0)
                         + check.source.rawValue.padding(toLength: 27, withPad: " ", startingAt: 0)
                         + check.effect.description.padding(toLength: 20, withPad: " ", startingAt: 0)
-                        + "\(check.label.en) / \(check.label.ru)")
+                        + "\(check.label.en) / \(check.label.ru) / \(check.label.kk)")
                 }
             }
             return
@@ -84,9 +87,22 @@ struct IntakeCommand: AsyncParsableCommand {
             let interactive = answers == nil && isatty(STDIN_FILENO) == 1
             let showProgress = !json
             var ask: (@Sendable (SessionQuestion, IntakeAnswers) async -> IntakeAnswers?)?
+            var watch: Task<Void, Never>?
+            defer { watch?.cancel() }
             if interactive {
-                let prompter = ConsultantPrompter()
+                let input = TerminalInput()
+                let prompter = ConsultantPrompter(
+                    input: input, language: language ?? PromptLanguage.fromEnvironment(), today: opened.context.today)
                 ask = { question, current in await prompter.ask(question, current) }
+                // A phone unplugged while the consultant answers cancels the session at once: the question waiting
+                // ends, and nothing is issued (the session also looks for the phone again just before issuing).
+                if case .device(let reader) = source {
+                    watch = Task {
+                        guard await reader.departure() != nil, !Task.isCancelled else { return }
+                        await session.unplugged()
+                        input.interrupt()
+                    }
+                }
             }
             let observe: (@Sendable (SessionUpdate) -> Void)? = showProgress ? { @Sendable update in ProgressLine.print(update) } : nil
             let outcome = await session.run(answers: initial, ask: ask, observe: observe)

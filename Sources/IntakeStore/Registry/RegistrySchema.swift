@@ -11,6 +11,9 @@ enum RegistrySchema {
         migrator.registerMigration("2026-12-v2 guards on inserts, device links") { db in
             try db.execute(sql: v2)
         }
+        migrator.registerMigration("2026-12-v3 the holder's document number") { db in
+            try db.execute(sql: v3)
+        }
         return migrator
     }
 
@@ -233,5 +236,18 @@ enum RegistrySchema {
         INSERT INTO device_link (device_key, linked_key)
         SELECT DISTINCT mine.device_key, other.device_key FROM certificate_device AS mine
         JOIN certificate_device AS other ON other.number = mine.number AND other.device_key <> mine.device_key;
+        """
+
+    /// The number of the identity document the holder showed, beside the full IIN (and, like it, outside the
+    /// signature and never shown unmasked). Certificates issued before this migration have none. It is written
+    /// with the row and never changed after.
+    private static let v3 = """
+        ALTER TABLE certificate ADD COLUMN holder_document TEXT;
+
+        CREATE TRIGGER certificate_holder_document_never_changes BEFORE UPDATE OF holder_document ON certificate
+        WHEN NEW.holder_document IS NOT OLD.holder_document
+        BEGIN
+            SELECT RAISE(ABORT, 'a certificate''s holder document never changes: void it and issue a new one');
+        END;
         """
 }
