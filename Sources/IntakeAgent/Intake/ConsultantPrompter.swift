@@ -42,6 +42,15 @@ actor ConsultantPrompter {
     }
 
     func ask(_ question: SessionQuestion, _ current: IntakeAnswers) async -> IntakeAnswers? {
+        while true {
+            let answers = await askOnce(question, current)
+            // Back to a question of this same step (or nothing earlier to go back to): ask the step again here,
+            // since the session takes unchanged answers for "no more answers".
+            guard let answers, answers == current, !input.isInterrupted else { return answers }
+        }
+    }
+
+    private func askOnce(_ question: SessionQuestion, _ current: IntakeAnswers) async -> IntakeAnswers? {
         var answers = current
         switch question {
         case .device(let missing, let appraisal):
@@ -243,12 +252,12 @@ actor ConsultantPrompter {
             case .document:
                 reply = await value(say(.document), hidden: true)
                 if case .text(let text) = reply {
-                    guard TextInput.problem(text, field: "document") == nil, let number = DocumentNumber.normalize(text) else {
+                    guard TextInput.problem(text, field: "document") == nil, let number = DocumentNumber(text) else {
                         show(say(.controlCharacter(.document)))
                         continue
                     }
-                    show(say(.documentTyped(DocumentNumber.masked(number))))
-                    draft.document = number
+                    show(say(.documentTyped(number.masked)))
+                    draft.document = number.text
                 }
             }
             switch reply {

@@ -31,12 +31,12 @@ public struct Certificate: Sendable, Hashable {
     public var redemption: Redemption.Split?
     /// The number of the holder's identity document as typed: kept with the full IIN, never logged, listed or
     /// printed (use ``holderDocumentMasked``). `nil` for certificates issued before it was recorded.
-    public var holderDocument: String?
+    public var holderDocument: DocumentNumber?
 
     public init(
         content: CertificateContent, signature: Data, holderIIN: IIN, holderSalt: [UInt8], deviceKeys: [DeviceKey],
         status: CertificateStatus, printCount: Int, consultant: String, createdAt: Date, voidReason: String?,
-        redemption: Redemption.Split?, holderDocument: String? = nil
+        redemption: Redemption.Split?, holderDocument: DocumentNumber? = nil
     ) {
         self.holderDocument = holderDocument
         self.content = content
@@ -55,7 +55,7 @@ public struct Certificate: Sendable, Hashable {
     public var number: CertificateNumber { content.number }
 
     /// The document number as listings, logs and `--json` output show it (`N123*****`).
-    public var holderDocumentMasked: String? { holderDocument.map(DocumentNumber.masked) }
+    public var holderDocumentMasked: String? { holderDocument?.masked }
 
     /// The QR payload of this certificate.
     public func payload() throws -> CertificatePayload {

@@ -109,7 +109,7 @@ public struct CertificateIssuer: Sendable {
         let reason = request.reason.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
         let draft = CertificateDraft(
             terms: terms, deviceKeys: keys, deviceSerial: serial, modelIdentifier: identifier, grade: request.grade,
-            ruleSet: request.ruleSet, reason: reason, holderDocument: request.documentNumber.flatMap(DocumentNumber.normalize))
+            ruleSet: request.ruleSet, reason: reason, holderDocument: request.documentNumber.flatMap(DocumentNumber.init))
         do {
             return try await registry.issue(draft, signer: signer, station: station, consultant: consultant, at: time)
         } catch StoreError.refused(let sentence) {

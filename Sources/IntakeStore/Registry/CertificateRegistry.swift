@@ -71,11 +71,11 @@ public struct CertificateDraft: Sendable, Hashable {
     /// Why it is dated before today, for the audit log (`certificate issue --issued-on D --reason R`).
     public var reason: String?
     /// The holder's identity document number, kept beside the full IIN (``Certificate/holderDocument``).
-    public var holderDocument: String?
+    public var holderDocument: DocumentNumber?
 
     public init(
         terms: CertificateTerms, deviceKeys: [DeviceKey], deviceSerial: String?, modelIdentifier: String,
-        grade: String, ruleSet: String, reason: String? = nil, holderDocument: String? = nil
+        grade: String, ruleSet: String, reason: String? = nil, holderDocument: DocumentNumber? = nil
     ) {
         self.reason = reason
         self.holderDocument = holderDocument

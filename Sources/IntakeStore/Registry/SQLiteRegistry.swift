@@ -295,7 +295,7 @@ public final class SQLiteRegistry: CertificateRegistry {
                 Data(content.holderCommitment), certificate.holderIIN.digits, Data(certificate.holderSalt),
                 content.deviceKey.rawValue, content.deviceSerial, content.modelIdentifier, content.modelName,
                 content.grade, content.ruleSet, content.keyID.hex, certificate.signature, certificate.consultant,
-                Timestamp.format(certificate.createdAt), certificate.holderDocument,
+                Timestamp.format(certificate.createdAt), certificate.holderDocument?.text,
             ])
         for key in certificate.deviceKeys {
             try db.execute(
@@ -594,7 +594,8 @@ public final class SQLiteRegistry: CertificateRegistry {
             holderSalt: try bytes("holder_salt", count: 16), deviceKeys: keys, status: status, printCount: printCount,
             consultant: try text("consultant"), createdAt: Timestamp.parse(try text("created_at")) ?? Date(timeIntervalSince1970: 0),
             voidReason: String.fromDatabaseValue(row["void_reason"] as DatabaseValue), redemption: redemption,
-            holderDocument: row.hasColumn("holder_document") ? String.fromDatabaseValue(row["holder_document"] as DatabaseValue) : nil)
+            holderDocument: row.hasColumn("holder_document")
+                ? String.fromDatabaseValue(row["holder_document"] as DatabaseValue).flatMap(DocumentNumber.init) : nil)
     }
 }
 
