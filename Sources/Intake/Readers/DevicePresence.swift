@@ -33,6 +33,8 @@ extension AndroidADBReader {
     /// libusb's `left` for this phone (its serial, or its bus address when it gives none).
     public func departure() async -> Void? {
         guard case .usb(let context, let device) = link, let watcher = try? context.watch() else { return nil }
+        // A phone already gone when the watch begins is not reported (libusb enumerates only what is there): the
+        // session's look just before issuing finds it gone.
         for await event in watcher {
             if case .left(let gone) = event, Self.same(gone, device) { return () }
         }

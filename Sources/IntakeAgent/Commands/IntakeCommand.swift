@@ -6,6 +6,7 @@ import Grading
 import Intake
 import IntakeStore
 import Printing
+import Synchronization
 
 struct IntakeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -87,21 +88,25 @@ struct IntakeCommand: AsyncParsableCommand {
             let interactive = answers == nil && isatty(STDIN_FILENO) == 1
             let showProgress = !json
             var ask: (@Sendable (SessionQuestion, IntakeAnswers) async -> IntakeAnswers?)?
-            var watch: Task<Void, Never>?
-            defer { watch?.cancel() }
+            let watch = DepartureWatch()
+            defer { watch.cancel() }
             if interactive {
                 let input = TerminalInput()
                 let prompter = ConsultantPrompter(
                     input: input, language: language ?? PromptLanguage.fromEnvironment(), today: opened.context.today)
-                ask = { question, current in await prompter.ask(question, current) }
                 // A phone unplugged while the consultant answers cancels the session at once: the question waiting
                 // ends, and nothing is issued (the session also looks for the phone again just before issuing).
-                if case .device(let reader) = source {
-                    watch = Task {
-                        guard await reader.departure() != nil, !Task.isCancelled else { return }
-                        await session.unplugged()
-                        input.interrupt()
+                // The watch starts with the first question, once the read has let go of the phone.
+                let reader: (any DeviceReading)? = if case .device(let reader) = source { reader } else { nil }
+                ask = { question, current in
+                    if let reader {
+                        watch.start {
+                            guard await reader.departure() != nil, !Task.isCancelled else { return }
+                            await session.unplugged()
+                            input.interrupt()
+                        }
                     }
+                    return await prompter.ask(question, current)
                 }
             }
             let observe: (@Sendable (SessionUpdate) -> Void)? = showProgress ? { @Sendable update in ProgressLine.print(update) } : nil
@@ -134,5 +139,21 @@ struct IntakeCommand: AsyncParsableCommand {
                 throw Failure(outcome.reasons.first ?? "The session stopped in state \(outcome.state.rawValue).")
             }
         }
+    }
+}
+
+/// The one task that watches the phone leave while the consultant is asked: started by the first question, ended
+/// with the command.
+private final class DepartureWatch: Sendable {
+    private let task = Mutex<Task<Void, Never>?>(nil)
+
+    func start(_ body: @escaping @Sendable () async -> Void) {
+        task.withLock { task in
+            if task == nil { task = Task { await body() } }
+        }
+    }
+
+    func cancel() {
+        task.withLock { $0?.cancel() }
     }
 }
