@@ -14,9 +14,25 @@ extension ADBOverUSBTests {
         try await withBench(.xiaomiRedmiNote10) { bed, dataDir, _, port in
             try bed.plug(.samsung, id: "phone", at: "1-7", devnum: 12)
             try bed.send(["op": "bridge", "id": "phone", "out": 0x03, "in": 0x85, "tcp": "127.0.0.1:\(port)", "framing": "adb"])
-            // pty.spawn keeps the agent's terminal open when its own standard input ends. Only the agent runs under
-            // the umockdev preload (env puts it there), not the terminal around it.
-            let spawn = "import os, pty, sys; sys.exit(os.waitstatus_to_exitcode(pty.spawn(sys.argv[1:])))"
+            // A pty whose terminal stays open when the test's standard input ends, and whose agent is killed with it
+            // (SIGTERM from ChildProcess.stop). Only the agent runs under the umockdev preload (env puts it there),
+            // not the terminal around it.
+            let spawn = """
+                import os, pty, signal, sys
+                pid, fd = pty.fork()
+                if pid == 0:
+                    os.execv(sys.argv[1], sys.argv[1:])
+                signal.signal(signal.SIGTERM, lambda *_: (os.kill(pid, signal.SIGKILL), os._exit(143)))
+                while True:
+                    try:
+                        data = os.read(fd, 4096)
+                    except OSError:
+                        break
+                    if not data:
+                        break
+                    os.write(1, data)
+                sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+                """
             let inside = bed.environment.filter { ["LD_PRELOAD", "UMOCKDEV_DIR", "USBMUXD_SOCKET_ADDRESS"].contains($0.key) }
             var outside = bed.environment
             outside["LD_PRELOAD"] = nil
@@ -37,8 +53,8 @@ extension ADBOverUSBTests {
             // The first question is on the screen now (its line has no line break yet).
             try await Task.sleep(for: .milliseconds(800))
             try bed.unplug("phone")
-            let output = seen + agent.readAll(timeout: 30)
-            #expect(agent.waitForExit(timeout: 30) == 1, "\(output)")
+            let output = seen + agent.readAll(timeout: 20)
+            #expect(agent.waitForExit(timeout: 10) == 1, "\(output)")
             #expect(output.contains("The phone was unplugged: the session is cancelled and no certificate is issued."), "\(output)")
             #expect(output.contains("[y/n]: "), "the consultant was being asked: \(output)")
             let list = try bed.runAgent(["certificate", "list", "--json", "--data-dir", dataDir.path])
