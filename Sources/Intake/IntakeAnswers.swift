@@ -163,6 +163,9 @@ extension IntakeAnswers {
             if holder.name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
                 problems.append(("holder.name", "The holder's name is empty: type it as on the identity document."))
             }
+            if DocumentNumber(holder.documentNumber) == nil {
+                problems.append(("holder.document_number", "The identity document's number is empty: type it from the ID card or passport."))
+            }
         }
         if let percent = checklist.batteryHealthPercent, !(0...100).contains(percent) {
             problems.append(("checklist.battery_health_percent", "A battery health of \(percent) % is impossible: type the percentage shown in the phone's battery settings (0 to 100)."))
