@@ -163,6 +163,9 @@ extension IntakeAnswers {
             if holder.name.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
                 problems.append(("holder.name", "The holder's name is empty: type it as on the identity document."))
             }
+            if DocumentNumber(holder.documentNumber) == nil {
+                problems.append(("holder.document_number", "The identity document's number is empty: type it from the ID card or passport."))
+            }
         }
         if let percent = checklist.batteryHealthPercent, !(0...100).contains(percent) {
             problems.append(("checklist.battery_health_percent", "A battery health of \(percent) % is impossible: type the percentage shown in the phone's battery settings (0 to 100)."))
@@ -179,7 +182,7 @@ extension IntakeAnswers {
         if let holder {
             let masked = (try? IIN.validate(holder.iin).get())?.masked ?? String(repeating: "*", count: holder.iin.count)
             copy.holder?.iin = masked
-            copy.holder?.documentNumber = String(holder.documentNumber.prefix(2)) + String(repeating: "*", count: max(0, holder.documentNumber.count - 2))
+            copy.holder?.documentNumber = DocumentNumber.masked(holder.documentNumber)
         }
         return copy
     }

@@ -18,6 +18,18 @@ public protocol DeviceReading: Sendable {
     /// Reads everything a trade-in decision needs. A device that is still unauthorized when the reader gives up
     /// returns a report whose `pairing` says so, with `advice`; a device that stopped answering throws.
     func read(progress: @escaping @Sendable (ReadProgress) -> Void) async throws -> DeviceReport
+    /// Whether the device is still on the bench now: asked just before a certificate is issued, so that a phone
+    /// unplugged while the consultant answered never gets one even when the departure event was missed. `nil` when
+    /// this link cannot tell (a TCP link has no plug).
+    func isConnected() async -> Bool?
+    /// Returns when the device leaves the bench (or at once when it is already gone); a terminal session watches
+    /// it while it asks. Returns `nil` at once when this link has no departure to watch.
+    func departure() async -> Void?
+}
+
+extension DeviceReading {
+    public func isConnected() async -> Bool? { nil }
+    public func departure() async -> Void? { nil }
 }
 
 /// A read that ended without a report and without a reader error to say why (the reader was cancelled).

@@ -40,6 +40,20 @@ public enum SessionQuestion: Sendable {
     case offer(appraisal: Appraisal)
     /// The holder's name, IIN, birth date and document number are needed for the certificate.
     case holder
+    /// Facts the device did not give (or a manual intake has not typed yet); `appraisal` says what is known (the
+    /// catalog's storage sizes for the model, the models a typed name could mean).
+    case device(missing: [DeviceFact], appraisal: Appraisal)
+}
+
+/// A fact about the device that the consultant can type when the device did not give it.
+public enum DeviceFact: String, Sendable, Hashable, CaseIterable {
+    case model
+    case storage = "storage_gb"
+    case imei
+    case serial
+
+    /// Its dotted path in the answers format (`device.storage_gb`), as `missing` lists it.
+    public var field: String { "device.\(rawValue)" }
 }
 
 /// How a session ends, with everything that was learned on the way.
@@ -151,58 +165,108 @@ public actor IntakeSession {
         guard let store else {
             return await stop(.refused, reasons: ["The store \(answers.store ?? context.storeID) is not in the store list: set store_id in the configuration or pass --store."], outcome: &outcome)
         }
+        // Each pass looks at the answers as they are now and asks for the first thing missing. A consultant may go
+        // back (the terminal's `back`): an answer taken back is simply missing again, and is asked again here.
         var appraisal = appraise(report: report, answers: answers, store: store)
+        var offered: Tenge?
         while true {
             outcome.appraisal = appraisal
+            let facts = missingFacts(report: report, answers: answers, appraisal: appraisal)
+            if !facts.isEmpty, let ask {
+                move(.answersPending)
+                await emit("facts_pending", "Type: \(facts.map(\.field).joined(separator: ", ")).")
+                let more = await ask(.device(missing: facts, appraisal: appraisal), answers)
+                if machine.state == .cancelled { return await stop(.cancelled, reasons: Self.unpluggedReasons, outcome: &outcome) }
+                guard let more, more != answers else {
+                    return await stop(.refused, reasons: appraisal.refusals.map(\.reason) + Self.missingSentence(facts), outcome: &outcome)
+                }
+                answers = more
+                appraisal = appraise(report: report, answers: answers, store: store)
+                continue
+            }
             if !appraisal.refusals.isEmpty {
                 return await stop(.refused, reasons: appraisal.refusals.map(\.reason), outcome: &outcome)
             }
             let pending = (appraisal.grade?.pending ?? []).map(Checklist.definition)
-            guard !pending.isEmpty else { break }
-            move(.answersPending)
-            await emit("answers_pending", "Answer: \(pending.map(\.label.en).joined(separator: "; ")).")
-            guard let more = await ask?(.checklist(pending: pending, appraisal: appraisal), answers), more != answers else {
-                return await stop(machine.state, reasons: ["The checklist is not complete: answer \(pending.map(\.id.rawValue).joined(separator: ", "))."], outcome: &outcome)
+            if !pending.isEmpty {
+                move(.answersPending)
+                await emit("answers_pending", "Answer: \(pending.map(\.label.en).joined(separator: "; ")).")
+                let more = await ask?(.checklist(pending: pending, appraisal: appraisal), answers)
+                if machine.state == .cancelled { return await stop(.cancelled, reasons: Self.unpluggedReasons, outcome: &outcome) }
+                guard let more, more != answers else {
+                    return await stop(machine.state, reasons: ["The checklist is not complete: answer \(pending.map(\.id.rawValue).joined(separator: ", "))."], outcome: &outcome)
+                }
+                answers = more
+                appraisal = appraise(report: report, answers: answers, store: store)
+                continue
             }
-            answers = more
-            appraisal = appraise(report: report, answers: answers, store: store)
+            if machine.state == .cancelled { return await stop(.cancelled, reasons: Self.unpluggedReasons, outcome: &outcome) }
+            guard let quote = appraisal.quote, let grade = appraisal.grade else {
+                return await stop(.refused, reasons: ["No offer could be computed for this device."], outcome: &outcome)
+            }
+            if machine.state != .graded && machine.state != .offerAccepted || offered != quote.amount {
+                move(.graded(offerKZT: quote.amount.amount))
+                offered = quote.amount
+                await emit("graded", "Grade \(grade.functional.rawValue)/\(grade.cosmetic.rawValue): offer \(quote.amount.formatted).")
+            }
+
+            // MARK: Offer
+            guard let accepted = answers.acceptOffer else {
+                let more = await ask?(.offer(appraisal: appraisal), answers)
+                if machine.state == .cancelled { return await stop(.cancelled, reasons: Self.unpluggedReasons, outcome: &outcome) }
+                guard let more, more != answers else {
+                    return await stop(.graded, reasons: ["The customer has not yet accepted or declined the offer."], outcome: &outcome)
+                }
+                answers = more
+                appraisal = appraise(report: report, answers: answers, store: store)
+                continue
+            }
+            guard accepted else {
+                move(.offerDeclined)
+                await emit("offer_declined", "The customer declined the offer.")
+                outcome.state = machine.state
+                outcome.updates = updates
+                return outcome
+            }
+            if machine.state != .offerAccepted {
+                move(.offerAccepted)
+                await emit("offer_accepted", "The customer accepted \(quote.amount.formatted).")
+            }
+
+            // MARK: Holder
+            if answers.holder == nil {
+                let more = await ask?(.holder, answers)
+                if machine.state == .cancelled { return await stop(.cancelled, reasons: Self.unpluggedReasons, outcome: &outcome) }
+                guard let more, more != answers else {
+                    return await stop(.offerAccepted, reasons: ["The holder's name, IIN, birth date and document number are needed for the certificate."], outcome: &outcome)
+                }
+                answers = more
+                if answers.acceptOffer == nil {
+                    // Back to the offer: it is made again, and accepted or declined again.
+                    move(.graded(offerKZT: quote.amount.amount))
+                    await emit("offer_reopened", "The offer is asked again.")
+                }
+                appraisal = appraise(report: report, answers: answers, store: store)
+                continue
+            }
+            break
         }
-        if machine.state == .cancelled { return await stop(.cancelled, reasons: Self.unpluggedReasons, outcome: &outcome) }
-        guard let quote = appraisal.quote, let grade = appraisal.grade, let model = appraisal.model else {
+        guard let holder = answers.holder, let quote = appraisal.quote, let grade = appraisal.grade, let model = appraisal.model else {
             return await stop(.refused, reasons: ["No offer could be computed for this device."], outcome: &outcome)
         }
-        move(.graded(offerKZT: quote.amount.amount))
-        await emit("graded", "Grade \(grade.functional.rawValue)/\(grade.cosmetic.rawValue): offer \(quote.amount.formatted).")
-
-        // MARK: Offer
-        if answers.acceptOffer == nil, let more = await ask?(.offer(appraisal: appraisal), answers) { answers = more }
-        if machine.state == .cancelled { return await stop(.cancelled, reasons: Self.unpluggedReasons, outcome: &outcome) }
-        guard let accepted = answers.acceptOffer else {
-            return await stop(.graded, reasons: ["The customer has not yet accepted or declined the offer."], outcome: &outcome)
+        // The last moment an unplug can stop the session: after this the certificate exists. An unplug event can be
+        // missed (or arrive late), so the device itself is looked for once more.
+        if machine.state != .cancelled, case .device(let reader) = source, await reader.isConnected() == false {
+            await unplugged()
         }
-        guard accepted else {
-            move(.offerDeclined)
-            await emit("offer_declined", "The customer declined the offer.")
-            outcome.state = machine.state
-            outcome.updates = updates
-            return outcome
-        }
-        move(.offerAccepted)
-        await emit("offer_accepted", "The customer accepted \(quote.amount.formatted).")
-
-        // MARK: Certificate
-        if answers.holder == nil, let more = await ask?(.holder, answers) { answers = more }
-        guard let holder = answers.holder else {
-            return await stop(.offerAccepted, reasons: ["The holder's name, IIN, birth date and document number are needed for the certificate."], outcome: &outcome)
-        }
-        // The last moment an unplug can stop the session: after this the certificate exists.
         if machine.state == .cancelled { return await stop(.cancelled, reasons: Self.unpluggedReasons, outcome: &outcome) }
         let facts = self.facts(report: report, answers: answers)
         let request = IssueRequest(
             amount: quote.amount, issuedOn: context.today(), holderName: holder.name, iin: holder.iin,
             birthDate: holder.birthDate, store: store, model: model,
             modelIdentifier: facts.identifier, imeis: facts.imeis, serial: facts.serial,
-            grade: "\(grade.functional.rawValue)/\(grade.cosmetic.rawValue)", ruleSet: appraisal.ruleSetID)
+            grade: "\(grade.functional.rawValue)/\(grade.cosmetic.rawValue)", ruleSet: appraisal.ruleSetID,
+            documentNumber: holder.documentNumber)
         do {
             let certificate = try await context.issuer.issue(request, consultant: answers.consultant ?? context.consultant, at: context.now())
             outcome.certificate = certificate
@@ -233,6 +297,28 @@ public actor IntakeSession {
     }
 
     // MARK: - Steps
+
+    /// What the consultant can type that the device did not give: the model of a manual intake the catalog does
+    /// not know yet, the storage size when the catalog prices sizes and none was read, the IMEI of a phone that
+    /// gave none, the serial of a manual intake with neither.
+    private func missingFacts(report: DeviceReport?, answers: IntakeAnswers, appraisal: Appraisal) -> [DeviceFact] {
+        let codes = Set(appraisal.refusals.map(\.code))
+        let known = facts(report: report, answers: answers)
+        var missing: [DeviceFact] = []
+        if report == nil, appraisal.model == nil, !codes.isDisjoint(with: ["unknown_model", "ambiguous_model"]) {
+            return [.model]
+        }
+        if codes.contains("storage_unknown"), known.storageGB == nil { missing.append(.storage) }
+        if known.imeis.isEmpty, appraisal.grade?.pending.contains(.imeiValid) == true { missing.append(.imei) }
+        if report == nil, known.imeis.isEmpty, SerialNumber.normalize(known.serial) == nil, appraisal.model != nil {
+            missing.append(.serial)
+        }
+        return missing
+    }
+
+    static func missingSentence(_ facts: [DeviceFact]) -> [String] {
+        ["The device did not give \(facts.map(\.field).joined(separator: ", ")): type it in the answers (device)."]
+    }
 
     private func appraise(report: DeviceReport?, answers: IntakeAnswers, store: Store) -> Appraisal {
         let blocklisted = (try? context.blocklist?.current()) ?? []

@@ -124,6 +124,9 @@ public struct SessionMachine: Sendable, Hashable {
         case (.reading, .readCompleted): return .checklist
         case (.identified, .answersPending), (.checklist, .answersPending): return .checklist
         case (.checklist, .graded), (.graded, .graded): return .graded
+        // The consultant went back: from the offer to an answer before it, or from the holder to the offer.
+        case (.graded, .answersPending): return .checklist
+        case (.offerAccepted, .graded): return .graded
         case (.graded, .offerAccepted): return .offerAccepted
         case (.graded, .offerDeclined): return .offerDeclined
         case (.offerAccepted, .certificateIssued): return .certificateIssued

@@ -7,6 +7,7 @@ import Grading
 import Intake
 import IntakeStore
 import Printing
+import Synchronization
 
 struct IntakeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -43,6 +44,9 @@ struct IntakeCommand: AsyncParsableCommand {
         help: "Paper width in characters for the slip: 48 (80 mm) or 32 (58 mm); defaults to paper_columns in the configuration.")
     var width: Int?
 
+    @Option(help: "The language of the questions at the terminal: kk, ru or en; defaults to the locale (LANG), else Russian with English beside it.")
+    var language: PromptLanguage?
+
     @Flag(help: "Print the session's outcome as one JSON object.")
     var json = false
 
@@ -60,7 +64,7 @@ struct IntakeCommand: AsyncParsableCommand {
                     Output.line(check.id.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0)
                         + check.source.rawValue.padding(toLength: 27, withPad: " ", startingAt: 0)
                         + check.effect.description.padding(toLength: 20, withPad: " ", startingAt: 0)
-                        + "\(check.label.en) / \(check.label.ru)")
+                        + "\(check.label.en) / \(check.label.ru) / \(check.label.kk)")
                 }
             }
             return
@@ -85,9 +89,26 @@ struct IntakeCommand: AsyncParsableCommand {
             let interactive = answers == nil && isatty(STDIN_FILENO) == 1
             let showProgress = !json
             var ask: (@Sendable (SessionQuestion, IntakeAnswers) async -> IntakeAnswers?)?
+            let watch = DepartureWatch()
+            defer { watch.cancel() }
             if interactive {
-                let prompter = ConsultantPrompter()
-                ask = { question, current in await prompter.ask(question, current) }
+                let input = TerminalInput()
+                let prompter = ConsultantPrompter(
+                    input: input, language: language ?? PromptLanguage.fromEnvironment(), today: opened.context.today)
+                // A phone unplugged while the consultant answers cancels the session at once: the question waiting
+                // ends, and nothing is issued (the session also looks for the phone again just before issuing).
+                // The watch starts with the first question, once the read has let go of the phone.
+                let reader: (any DeviceReading)? = if case .device(let reader) = source { reader } else { nil }
+                ask = { question, current in
+                    if let reader {
+                        watch.start {
+                            guard await reader.departure() != nil, !Task.isCancelled else { return }
+                            await session.unplugged()
+                            input.interrupt()
+                        }
+                    }
+                    return await prompter.ask(question, current)
+                }
             }
             let observe: (@Sendable (SessionUpdate) -> Void)? = showProgress ? { @Sendable update in ProgressLine.print(update) } : nil
             let outcome = await session.run(answers: initial, ask: ask, observe: observe)
@@ -119,5 +140,21 @@ struct IntakeCommand: AsyncParsableCommand {
                 throw Failure(outcome.reasons.first ?? "The session stopped in state \(outcome.state.rawValue).")
             }
         }
+    }
+}
+
+/// The one task that watches the phone leave while the consultant is asked: started by the first question, ended
+/// with the command.
+private final class DepartureWatch: Sendable {
+    private let task = Mutex<Task<Void, Never>?>(nil)
+
+    func start(_ body: @escaping @Sendable () async -> Void) {
+        task.withLock { task in
+            if task == nil { task = Task { await body() } }
+        }
+    }
+
+    func cancel() {
+        task.withLock { $0?.cancel() }
     }
 }

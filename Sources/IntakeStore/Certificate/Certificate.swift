@@ -29,12 +29,16 @@ public struct Certificate: Sendable, Hashable {
     public var createdAt: Date
     public var voidReason: String?
     public var redemption: Redemption.Split?
+    /// The number of the holder's identity document as typed: kept with the full IIN, never logged, listed or
+    /// printed (use ``holderDocumentMasked``). `nil` for certificates issued before it was recorded.
+    public var holderDocument: DocumentNumber?
 
     public init(
         content: CertificateContent, signature: Data, holderIIN: IIN, holderSalt: [UInt8], deviceKeys: [DeviceKey],
         status: CertificateStatus, printCount: Int, consultant: String, createdAt: Date, voidReason: String?,
-        redemption: Redemption.Split?
+        redemption: Redemption.Split?, holderDocument: DocumentNumber? = nil
     ) {
+        self.holderDocument = holderDocument
         self.content = content
         self.signature = signature
         self.holderIIN = holderIIN
@@ -49,6 +53,9 @@ public struct Certificate: Sendable, Hashable {
     }
 
     public var number: CertificateNumber { content.number }
+
+    /// The document number as listings, logs and `--json` output show it (`N123*****`).
+    public var holderDocumentMasked: String? { holderDocument?.masked }
 
     /// The QR payload of this certificate.
     public func payload() throws -> CertificatePayload {
@@ -82,6 +89,8 @@ public struct CertificateSummary: Sendable, Hashable, Codable {
     public var amount: Tenge
     public var holderName: String
     public var holderIIN: String
+    /// Masked like the IIN.
+    public var holderDocument: String?
     public var deviceKey: DeviceKey
     public var deviceSerial: String?
     public var modelIdentifier: String
@@ -104,6 +113,7 @@ public struct CertificateSummary: Sendable, Hashable, Codable {
         amount = content.amount
         holderName = content.holderName
         holderIIN = content.holderIINMasked
+        holderDocument = certificate.holderDocumentMasked
         deviceKey = content.deviceKey
         deviceSerial = content.deviceSerial.isEmpty ? nil : content.deviceSerial
         modelIdentifier = content.modelIdentifier
@@ -119,7 +129,8 @@ public struct CertificateSummary: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case number, status, storeID = "store_id", issuedOn = "issued_on", expiresOn = "expires_on"
-        case amount = "amount_kzt", holderName = "holder_name", holderIIN = "holder_iin", deviceKey = "device_key"
+        case amount = "amount_kzt", holderName = "holder_name", holderIIN = "holder_iin"
+        case holderDocument = "holder_document", deviceKey = "device_key"
         case deviceSerial = "device_serial", modelIdentifier = "model_identifier", modelName = "model_name", grade
         case ruleSet = "rule_set", keyID = "key_id", printCount = "print_count", consultant
         case voidReason = "void_reason", redemption

@@ -21,13 +21,16 @@ public struct IssueRequest: Sendable, Hashable {
     public var ruleSet: String
     /// Why the certificate is dated before today (kept in the audit log).
     public var reason: String?
+    /// The number of the identity document the holder showed, recorded with the certificate (shown masked).
+    public var documentNumber: String?
 
     public init(
         amount: Tenge, issuedOn: CivilDate, holderName: String, iin: String, birthDate: CivilDate, store: Store,
         model: CatalogModel, modelIdentifier: String?, imeis: [String], serial: String?, grade: String, ruleSet: String,
-        reason: String? = nil
+        reason: String? = nil, documentNumber: String? = nil
     ) {
         self.reason = reason
+        self.documentNumber = documentNumber
         self.amount = amount
         self.issuedOn = issuedOn
         self.holderName = holderName
@@ -63,7 +66,7 @@ public struct CertificateIssuer: Sendable {
         // and the certificate then read as forged.
         let typed: [(String, String?)] = [
             ("consultant's name", consultant), ("model identifier", request.modelIdentifier), ("grade", request.grade),
-            ("rule set", request.ruleSet), ("reason", request.reason),
+            ("rule set", request.ruleSet), ("reason", request.reason), ("document number", request.documentNumber),
         ]
         for case let (field, text?) in typed {
             if let problem = TextInput.problem(text, field: field) {
@@ -95,7 +98,7 @@ public struct CertificateIssuer: Sendable {
         let fields: [(String, String)] = [
             ("holder's name", terms.holderName), ("model identifier", identifier), ("model name", terms.modelName),
             ("serial number", serial ?? ""), ("grade", request.grade), ("rule set", request.ruleSet),
-            ("store id", terms.storeID), ("reason", request.reason ?? ""),
+            ("store id", terms.storeID), ("reason", request.reason ?? ""), ("document number", request.documentNumber ?? ""),
         ]
         if let (name, _) = fields.first(where: { $0.1.utf8.count > 120 }) {
             try await refuse("The \(name) is longer than 120 bytes: shorten it.", key: terms.deviceKey, consultant: consultant, at: time)
@@ -106,7 +109,7 @@ public struct CertificateIssuer: Sendable {
         let reason = request.reason.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
         let draft = CertificateDraft(
             terms: terms, deviceKeys: keys, deviceSerial: serial, modelIdentifier: identifier, grade: request.grade,
-            ruleSet: request.ruleSet, reason: reason)
+            ruleSet: request.ruleSet, reason: reason, holderDocument: request.documentNumber.flatMap(DocumentNumber.init))
         do {
             return try await registry.issue(draft, signer: signer, station: station, consultant: consultant, at: time)
         } catch StoreError.refused(let sentence) {

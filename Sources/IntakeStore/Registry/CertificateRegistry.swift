@@ -70,12 +70,15 @@ public struct CertificateDraft: Sendable, Hashable {
     public var ruleSet: String
     /// Why it is dated before today, for the audit log (`certificate issue --issued-on D --reason R`).
     public var reason: String?
+    /// The holder's identity document number, kept beside the full IIN (``Certificate/holderDocument``).
+    public var holderDocument: DocumentNumber?
 
     public init(
         terms: CertificateTerms, deviceKeys: [DeviceKey], deviceSerial: String?, modelIdentifier: String,
-        grade: String, ruleSet: String, reason: String? = nil
+        grade: String, ruleSet: String, reason: String? = nil, holderDocument: DocumentNumber? = nil
     ) {
         self.reason = reason
+        self.holderDocument = holderDocument
         self.terms = terms
         self.deviceKeys = Array(Set(deviceKeys + [terms.deviceKey])).sorted()
         self.deviceSerial = deviceSerial

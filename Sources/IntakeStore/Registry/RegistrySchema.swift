@@ -11,8 +11,11 @@ enum RegistrySchema {
         migrator.registerMigration("2026-12-v2 guards on inserts, device links") { db in
             try db.execute(sql: v2)
         }
-        migrator.registerMigration("2026-12-v3 consultants") { db in
+        migrator.registerMigration("2026-12-v3 the holder's document number") { db in
             try db.execute(sql: v3)
+        }
+        migrator.registerMigration("2026-12-v4 consultants") { db in
+            try db.execute(sql: v4)
         }
         return migrator
     }
@@ -238,9 +241,22 @@ enum RegistrySchema {
         JOIN certificate_device AS other ON other.number = mine.number AND other.device_key <> mine.device_key;
         """
 
+    /// The number of the identity document the holder showed, beside the full IIN (and, like it, outside the
+    /// signature and never shown unmasked). Certificates issued before this migration have none. It is written
+    /// with the row and never changed after.
+    private static let v3 = """
+        ALTER TABLE certificate ADD COLUMN holder_document TEXT;
+
+        CREATE TRIGGER certificate_holder_document_never_changes BEFORE UPDATE OF holder_document ON certificate
+        WHEN NEW.holder_document IS NOT OLD.holder_document
+        BEGIN
+            SELECT RAISE(ABORT, 'a certificate''s holder document never changes: void it and issue a new one');
+        END;
+        """
+
     /// The bench's consultants: a bcrypt hash of the PIN only, never the PIN; failed logins and the lock they set.
     /// A consultant is disabled, never deleted, so the audit log's names keep meaning something.
-    private static let v3 = """
+    private static let v4 = """
         CREATE TABLE consultant (
             id TEXT PRIMARY KEY NOT NULL CHECK (length(id) BETWEEN 1 AND 32 AND id NOT GLOB '*[^A-Za-z0-9._-]*'),
             name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),

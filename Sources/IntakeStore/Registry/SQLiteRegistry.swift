@@ -220,13 +220,13 @@ public final class SQLiteRegistry: CertificateRegistry {
                 let certificate = Certificate(
                     content: content, signature: signature, holderIIN: terms.iin, holderSalt: salt,
                     deviceKeys: allKeys, status: .issued, printCount: 0, consultant: consultant,
-                    createdAt: time, voidReason: nil, redemption: nil)
+                    createdAt: time, voidReason: nil, redemption: nil, holderDocument: draft.holderDocument)
                 try Self.insert(certificate, db)
                 try Self.append(
                     AuditEvent(
                         event: "certificate.issued", consultant: consultant, certificate: number,
                         deviceKey: terms.deviceKey, reason: draft.reason,
-                        detail: "\(terms.amount.slipText), \(terms.holderName) (\(terms.iin.masked)), \(terms.modelName), grade \(draft.grade), rule set \(draft.ruleSet)",
+                        detail: "\(terms.amount.slipText), \(terms.holderName) (\(terms.iin.masked)\(certificate.holderDocumentMasked.map { ", document \($0)" } ?? "")), \(terms.modelName), grade \(draft.grade), rule set \(draft.ruleSet)",
                         time: time), db)
                 return certificate
             }
@@ -285,8 +285,9 @@ public final class SQLiteRegistry: CertificateRegistry {
             sql: """
                 INSERT INTO certificate (number, status, store_id, issued_on, expires_on, amount_kzt, holder_name,
                     holder_iin_masked, holder_commitment, holder_iin, holder_salt, device_key, device_serial,
-                    model_identifier, model_name, grade, rule_set, key_id, signature, consultant, created_at, print_count)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+                    model_identifier, model_name, grade, rule_set, key_id, signature, consultant, created_at, print_count,
+                    holder_document)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
                 """,
             arguments: [
                 content.number.rawValue, certificate.status.rawValue, content.storeID, content.issuedOn.description,
@@ -294,7 +295,7 @@ public final class SQLiteRegistry: CertificateRegistry {
                 Data(content.holderCommitment), certificate.holderIIN.digits, Data(certificate.holderSalt),
                 content.deviceKey.rawValue, content.deviceSerial, content.modelIdentifier, content.modelName,
                 content.grade, content.ruleSet, content.keyID.hex, certificate.signature, certificate.consultant,
-                Timestamp.format(certificate.createdAt),
+                Timestamp.format(certificate.createdAt), certificate.holderDocument?.text,
             ])
         for key in certificate.deviceKeys {
             try db.execute(
@@ -592,7 +593,9 @@ public final class SQLiteRegistry: CertificateRegistry {
             content: content, signature: Data(try bytes("signature", count: 64)), holderIIN: iin,
             holderSalt: try bytes("holder_salt", count: 16), deviceKeys: keys, status: status, printCount: printCount,
             consultant: try text("consultant"), createdAt: Timestamp.parse(try text("created_at")) ?? Date(timeIntervalSince1970: 0),
-            voidReason: String.fromDatabaseValue(row["void_reason"] as DatabaseValue), redemption: redemption)
+            voidReason: String.fromDatabaseValue(row["void_reason"] as DatabaseValue), redemption: redemption,
+            holderDocument: row.hasColumn("holder_document")
+                ? String.fromDatabaseValue(row["holder_document"] as DatabaseValue).flatMap(DocumentNumber.init) : nil)
     }
 }
 

@@ -28,7 +28,7 @@ import Testing
     }
 
     /// A testbed with the root hub, a data directory holding the agent's key, and a simulated phone trusting it.
-    private func withBench(
+    func withBench(
         _ profile: ADBDeviceProfile, latency: Duration = .zero,
         _ body: (USBTestbed, URL, ADBDeviceSimulator, UInt16) async throws -> Void
     ) async throws {

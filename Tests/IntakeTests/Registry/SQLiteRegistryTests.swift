@@ -37,6 +37,7 @@ struct SQLiteRegistryTests {
         #expect(migrations == [
             "2026-11-v1 certificates, device keys, audit log, number sequences",
             "2026-12-v2 guards on inserts, device links",
+            "2026-12-v3 the holder's document number",
         ])
     }
 

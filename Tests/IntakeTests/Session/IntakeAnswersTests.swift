@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
+import Grading
 import Intake
 import Testing
 
@@ -26,5 +27,14 @@ struct IntakeAnswersTests {
         let path = directory.path("answers.json")
         try Data(#"{"checklist": {"battery_health_percent": 0}}"#.utf8).write(to: URL(fileURLWithPath: path))
         #expect(try IntakeAnswers.load(path: path).checklist.batteryHealthPercent == 0)
+    }
+
+    @Test func anEmptyDocumentNumberIsAProblemOfItsField() throws {
+        let day = CivilDate(year: 2026, month: 12, day: 1)!
+        var answers = IntakeAnswers(holder: .init(name: "Айгерим Сапарова", iin: "900101300007", birthDate: CivilDate(year: 1990, month: 1, day: 1)!, documentNumber: "  "))
+        #expect(answers.problems(on: day).map(\.field) == ["holder.document_number"])
+        answers.holder?.documentNumber = "N12345678"
+        #expect(answers.problems(on: day).isEmpty)
+        #expect(answers.maskedForRecords.holder?.documentNumber == "N123*****")
     }
 }
