@@ -38,6 +38,7 @@ struct SQLiteRegistryTests {
             "2026-11-v1 certificates, device keys, audit log, number sequences",
             "2026-12-v2 guards on inserts, device links",
             "2026-12-v3 the holder's document number",
+            "2026-12-v4 consultants",
         ])
     }
 
