@@ -9,7 +9,7 @@ public import Grading
 extension DeviceFacts {
     /// The facts a platform reader's report gives the rules.
     public init(report: DeviceReport) {
-        let answered = ["paired", "authorized", "trade_in_mode"].contains(report.pairing)
+        let answered = report.pairing.allowsRead
         self.init(
             identifier: report.model.identifier,
             brand: report.model.brand,

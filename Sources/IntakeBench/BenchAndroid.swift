@@ -129,8 +129,8 @@ struct BenchAndroid: AsyncParsableCommand {
 
         func inspectOnce(_ port: UInt16) async throws -> DeviceReport {
             let report = try await AndroidReader.inspect(over: try ADBTCPTransport(host: "127.0.0.1", port: port), key: key, options: options)
-            guard report.pairing == "authorized", report.model.identifier != nil else {
-                throw Failure("The simulated phone could not be read (\(report.advice ?? report.pairing)): the benchmark cannot run.")
+            guard report.pairing == .authorized, report.model.identifier != nil else {
+                throw Failure("The simulated phone could not be read (\(report.advice ?? report.pairing.rawValue)): the benchmark cannot run.")
             }
             return report
         }

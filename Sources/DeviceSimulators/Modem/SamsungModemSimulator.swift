@@ -77,10 +77,11 @@ public final class SamsungModemSimulator: Sendable {
         thread.start()
     }
 
+    /// Stops answering. The serving thread closes the descriptors itself once it has left its loop (within one
+    /// 50 ms poll): closed here, their numbers could go to the next simulator's pseudo-terminal while this thread
+    /// still polls them, and it would answer that one's reader as this modem.
     public func stop() {
-        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        close(slave)
-        close(master)
+        _ = stopped.exchange(true, ordering: .acquiringAndReleasing)
     }
 
     deinit { stop() }
@@ -111,6 +112,8 @@ public final class SamsungModemSimulator: Sendable {
                 if let answer = answer(line) { send(answer) }
             }
         }
+        close(slave)
+        close(master)
     }
 
     private func answer(_ command: String) -> String? {

@@ -29,7 +29,7 @@ public enum AndroidReader {
         "Turn on USB debugging: Settings › About phone › tap Build number 7 times, then Settings › System › Developer options › USB debugging, and plug the phone in again."
 
     /// Connects over `transport` and reads the phone. A phone that never allows our key gives a report with
-    /// `pairing: "unauthorized"` rather than an error; `onAwaitingAllow` fires when its prompt is showing.
+    /// `pairing: .unauthorized` rather than an error; `onAwaitingAllow` fires when its prompt is showing.
     public static func inspect(
         over transport: any ADBTransport, key: ADBKey, options: Options = Options(), usbSerial: String? = nil,
         onAwaitingAllow: @Sendable () -> Void = {}
@@ -40,7 +40,7 @@ public enum AndroidReader {
                 over: transport, key: key, timeouts: options.handshake, onAwaitingAllow: onAwaitingAllow)
         } catch ADBError.unauthorized {
             return DeviceReport(
-                platform: "android", serial: usbSerial, model: .init(identifier: nil, brand: nil), pairing: "unauthorized",
+                platform: .android, serial: usbSerial, model: .init(identifier: nil, brand: nil), pairing: .unauthorized,
                 locks: .init(), advice: allowAdvice)
         }
         defer { connection.close() }
@@ -55,7 +55,7 @@ public enum AndroidReader {
         if let product { details["usb_product"] = product }
         if let manufacturer { details["usb_manufacturer"] = manufacturer }
         return DeviceReport(
-            platform: "android", serial: serial, model: .init(identifier: nil, brand: manufacturer), pairing: "no_debugging",
+            platform: .android, serial: serial, model: .init(identifier: nil, brand: manufacturer), pairing: .noDebugging,
             locks: .init(), details: details, advice: enableDebuggingAdvice)
     }
 
@@ -334,9 +334,9 @@ public enum AndroidReader {
             advise("The IMEI could not be read: \(imeiProblem). Read it from the SIM tray or dial *#06# on the phone, and type it in.")
         }
         return DeviceReport(
-            platform: "android", serial: serial, model: .init(identifier: modelCode, brand: brand),
+            platform: .android, serial: serial, model: .init(identifier: modelCode, brand: brand),
             osVersion: prop("ro.build.version.release"), imei: imeiList.isEmpty ? nil : imeiList,
-            storageGB: storage, pairing: inTradeInMode ? "trade_in_mode" : "authorized", locks: locks, battery: battery,
+            storageGB: storage, pairing: inTradeInMode ? .tradeInMode : .authorized, locks: locks, battery: battery,
             details: details, advice: advice)
     }
 }

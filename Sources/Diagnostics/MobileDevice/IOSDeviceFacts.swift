@@ -128,13 +128,13 @@ public struct IOSDeviceFacts: Sendable, Hashable {
         details["supervised"] = cloudConfiguration?.isSupervised.map { $0 ? "true" : "false" }
         let sentences = [pairing?.advice, advice].compactMap { $0 } + problems
         return DeviceReport(
-            platform: "ios",
+            platform: .ios,
             serial: serialNumber,
             model: .init(identifier: productType, brand: "Apple"),
             osVersion: productVersion,
             imei: imei,
             storageGB: totalDiskCapacity.flatMap { Self.marketedStorageGB(totalDiskCapacity: $0) },
-            pairing: (pairing ?? .awaitingTrust).rawValue,
+            pairing: DevicePairing(rawValue: (pairing ?? .awaitingTrust).rawValue) ?? .awaitingTrust,
             locks: .init(
                 activationState: activationState, findMy: findMyAssociated, passcodeSet: passcodeSet, accounts: nil,
                 frpArmed: nil, mdm: cloudConfiguration?.enrolled),

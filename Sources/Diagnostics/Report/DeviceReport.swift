@@ -4,10 +4,26 @@
 // Field names are a contract: add fields freely, rename none. A fact the device did not give is `nil`
 // (encoded as JSON `null`), never a guess.
 
+/// The platform a report is about; the JSON keeps the raw values (design.md).
+public enum DevicePlatform: String, Sendable, Hashable, Codable {
+    case ios, android, usb
+}
+
+/// How far the bench got with the phone's own consent; the JSON keeps the raw values (design.md).
+public enum DevicePairing: String, Sendable, Hashable, Codable {
+    // iOS
+    case paired, awaitingTrust = "awaiting_trust", passcodeLocked = "passcode_locked", denied
+    // Android
+    case authorized, unauthorized, noDebugging = "no_debugging", tradeInMode = "trade_in_mode"
+
+    /// Whether the phone let the bench read everything it would give.
+    public var allowsRead: Bool { [.paired, .authorized, .tradeInMode].contains(self) }
+}
+
 /// What a platform reader learned about one device.
 public struct DeviceReport: Sendable, Hashable, Codable {
-    /// `"ios"` or `"android"` (`"usb"` for a device known only from its USB descriptors).
-    public var platform: String
+    /// `ios` or `android` (`usb` for a device known only from its USB descriptors).
+    public var platform: DevicePlatform
     /// Apple serial number, or the Android serial (`ro.serialno` / the USB serial).
     public var serial: String?
     public var model: Model
@@ -17,7 +33,7 @@ public struct DeviceReport: Sendable, Hashable, Codable {
     public var storageGB: Int?
     /// `paired`, `awaiting_trust`, `passcode_locked`, `denied` (iOS);
     /// `authorized`, `unauthorized`, `no_debugging`, `trade_in_mode` (Android).
-    public var pairing: String
+    public var pairing: DevicePairing
     public var locks: Locks
     public var battery: Battery?
     /// Platform-specific extras (iOS UDID, colours, SIM status; Android patch level, root indicators...).
@@ -109,8 +125,8 @@ public struct DeviceReport: Sendable, Hashable, Codable {
     }
 
     public init(
-        platform: String, serial: String? = nil, model: Model, osVersion: String? = nil, imei: [String]? = nil,
-        storageGB: Int? = nil, pairing: String, locks: Locks = Locks(), battery: Battery? = nil,
+        platform: DevicePlatform, serial: String? = nil, model: Model, osVersion: String? = nil, imei: [String]? = nil,
+        storageGB: Int? = nil, pairing: DevicePairing, locks: Locks = Locks(), battery: Battery? = nil,
         details: [String: String]? = nil, advice: String? = nil
     ) {
         self.platform = platform

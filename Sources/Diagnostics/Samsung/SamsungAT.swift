@@ -91,8 +91,8 @@ public enum SamsungAT {
         let answered = readCommands.filter { (replies[$0] ?? nil)?.ok == true && !((replies[$0] ?? nil)?.lines.isEmpty ?? true) }
         details["modem_answered"] = answered.isEmpty ? "none" : answered.joined(separator: ",")
         return DeviceReport(
-            platform: "android", serial: info?["SN"] ?? usbSerial, model: .init(identifier: info?["MN"], brand: info == nil ? nil : "samsung"),
-            imei: imeis.isEmpty ? nil : imeis, pairing: "no_debugging", locks: .init(), details: details,
+            platform: .android, serial: info?["SN"] ?? usbSerial, model: .init(identifier: info?["MN"], brand: info == nil ? nil : "samsung"),
+            imei: imeis.isEmpty ? nil : imeis, pairing: .noDebugging, locks: .init(), details: details,
             advice: "Read from the Samsung modem: turn on USB debugging to read the rest.")
     }
 }

@@ -51,7 +51,7 @@ public struct AndroidADBReader: DeviceReading {
             report = try await AndroidReader.inspect(
                 over: transport, key: key, options: options, usbSerial: device.serial, onAwaitingAllow: onAwaitingAllow)
         }
-        if prompted.withLock({ $0 }), report.pairing == "authorized" { progress(.authorized) }
+        if prompted.withLock({ $0 }), report.pairing == .authorized { progress(.authorized) }
         progress(.identified(identifier: report.model.identifier))
         return report
     }

@@ -146,8 +146,8 @@ public actor IntakeSession {
             }
             outcome.report = report
             lastReport = report
-            if let report, !["paired", "authorized", "trade_in_mode"].contains(report.pairing) {
-                let advice = report.advice ?? "The phone did not allow the bench to read it (\(report.pairing)); unplug it, follow the prompt on its screen and plug it in again."
+            if let report, !report.pairing.allowsRead {
+                let advice = report.advice ?? "The phone did not allow the bench to read it (\(report.pairing.rawValue)); unplug it, follow the prompt on its screen and plug it in again."
                 return await stop(.cancelled, reasons: [advice], outcome: &outcome)
             }
             move(.readCompleted)

@@ -122,7 +122,7 @@ public struct SessionView: Sendable, Hashable, Encodable {
             missing.append("device.storage_gb")
         }
         // `imei` null is "could not be read" (an empty list is a device with none, such as a Wi-Fi iPad).
-        if let report = snapshot.report, report.platform == "android", report.imei == nil, (answers.device?.imei ?? []).isEmpty {
+        if let report = snapshot.report, report.platform == .android, report.imei == nil, (answers.device?.imei ?? []).isEmpty {
             missing.append("device.imei")
         }
         if answers.acceptOffer == nil { missing.append("accept_offer") }

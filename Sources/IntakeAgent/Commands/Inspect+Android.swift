@@ -52,7 +52,7 @@ extension Inspect {
 
     /// A report that is not a full read ends with its advice as the failure sentence.
     private static func androidInspection(_ report: DeviceReport) -> Inspection {
-        let complete = (report.pairing == "authorized" || report.pairing == "trade_in_mode") && report.advice == nil
+        let complete = (report.pairing == .authorized || report.pairing == .tradeInMode) && report.advice == nil
         return Inspection(report: report, problem: complete ? nil : report.advice)
     }
 }

@@ -82,14 +82,14 @@ struct Inspect: AsyncParsableCommand {
         func yesNo(_ value: Bool?, _ yes: String, _ no: String) -> String { value.map { $0 ? yes : no } ?? "unknown" }
         let name = [report.model.name, report.model.identifier.map { report.model.name == nil ? $0 : "(\($0))" }]
             .compactMap { $0 }.joined(separator: " ")
-        let os = report.osVersion.map { (report.platform == "ios" ? "iOS " : "Android ") + $0 }
+        let os = report.osVersion.map { (report.platform == .ios ? "iOS " : "Android ") + $0 }
         Output.line([report.model.brand, name.isEmpty ? "Unknown model" : name].compactMap { $0 }.joined(separator: " ")
             + (os.map { ", " + $0 } ?? ""))
         var rows: [(String, String)] = [
             ("Serial", text(report.serial)),
             ("IMEI", report.imei.map { $0.isEmpty ? "none" : $0.joined(separator: ", ") } ?? "unknown"),
             ("Storage", report.storageGB.map { "\($0) GB" } ?? "unknown"),
-            ("Pairing", report.pairing.replacingOccurrences(of: "_", with: " ")),
+            ("Pairing", report.pairing.rawValue.replacingOccurrences(of: "_", with: " ")),
             ("Activation", text(report.locks.activationState)),
             ("Find My", yesNo(report.locks.findMy, "reported on: confirm on the phone", "reported off: confirm on the phone")),
             ("Passcode", yesNo(report.locks.passcodeSet, "set", "not set")),
@@ -106,7 +106,7 @@ struct Inspect: AsyncParsableCommand {
         } else {
             rows.append(("Battery", "unknown"))
         }
-        if report.platform == "android" {
+        if report.platform == .android {
             switch report.details?["factory_reset_protection"] {
             case "active": rows.append(("FRP", "on (the phone is locked to its previous owner's Google account)"))
             case "inactive": rows.append(("FRP", "off"))

@@ -10,7 +10,7 @@ import Testing
         let report = try await ADBTestSupport.withSimulator(.samsungS10, auth: .trusting([ADBTestSupport.key.publicKeyText])) { _, port in
             try await ADBTestSupport.inspect(port: port) { prompted.set() }
         }
-        #expect(report.pairing == "authorized")
+        #expect(report.pairing == .authorized)
         #expect(report.model.identifier == "SM-G973F")
         #expect(!prompted.isSet)
     }
@@ -23,13 +23,13 @@ import Testing
             #expect(!simulator.isTrusted(ADBTestSupport.key.publicKeyText))
             let report = try await ADBTestSupport.inspect(port: port) { prompted.set() }
             #expect(prompted.isSet)
-            #expect(report.pairing == "authorized")
+            #expect(report.pairing == .authorized)
             #expect(report.model.identifier == "M2101K7AG")
             #expect(simulator.isTrusted(ADBTestSupport.key.publicKeyText))
             // The next connection signs and is let in straight away.
             let again = Flag()
             let second = try await ADBTestSupport.inspect(port: port) { again.set() }
-            #expect(second.pairing == "authorized")
+            #expect(second.pairing == .authorized)
             #expect(!again.isSet)
         }
     }
@@ -41,7 +41,7 @@ import Testing
             try await ADBTestSupport.inspect(port: port, options: options) { prompted.set() }
         }
         #expect(prompted.isSet)
-        #expect(report.pairing == "unauthorized")
+        #expect(report.pairing == .unauthorized)
         #expect(report.model.identifier == nil)
         #expect(report.imei == nil)
         #expect(report.advice == AndroidReader.allowAdvice)

@@ -35,7 +35,7 @@ import Testing
             try await ADBTestSupport.inspect(port: port, options: options)
         }
         // The other streams' facts arrive; the stalled one's are null and the advice says why.
-        #expect(report.pairing == "authorized")
+        #expect(report.pairing == .authorized)
         #expect(report.model.identifier == "SM-G973F")
         #expect(report.imei == ["357098101234568", "357098101234576"])
         #expect(report.battery?.cycleCount == 412)

@@ -118,7 +118,7 @@ import Testing
             }
             return try await group.reduce(into: [String: DeviceReport]()) { $0[$1.0] = $1.1 }
         }
-        let summary = reports.keys.sorted().map { "\($0) \(reports[$0]?.model.identifier ?? "-") \(reports[$0]?.pairing ?? "-")" }
+        let summary = reports.keys.sorted().map { "\($0) \(reports[$0]?.model.identifier ?? "-") \(reports[$0]?.pairing.rawValue ?? "-")" }
         TestbedChild.say(summary.joined(separator: ", "))
 
         // "shell,v2,raw:" (13) + "echo " (5) + 493 characters + NUL = 512 bytes.

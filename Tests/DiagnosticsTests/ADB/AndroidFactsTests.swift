@@ -15,8 +15,8 @@ import Testing
     /// report is written from what those outputs say, field by field.
     static let cases: [Case] = [
         Case(profile: .samsungS10, expected: DeviceReport(
-            platform: "android", serial: "R58M42ABCDE", model: .init(identifier: "SM-G973F", brand: "samsung"),
-            osVersion: "12", imei: ["357098101234568", "357098101234576"], storageGB: 64 * 2, pairing: "authorized",
+            platform: .android, serial: "R58M42ABCDE", model: .init(identifier: "SM-G973F", brand: "samsung"),
+            osVersion: "12", imei: ["357098101234568", "357098101234576"], storageGB: 64 * 2, pairing: .authorized,
             locks: .init(passcodeSet: true, accounts: ["com.google", "com.osp.app.signin"], frpArmed: true, mdm: false),
             battery: .init(healthPercent: 85, cycleCount: 412, designCapacityMAh: 3400, fullChargeCapacityMAh: 2890,
                            levelPercent: 64, temperatureC: 29.6),
@@ -24,8 +24,8 @@ import Testing
                 "manufacturer": "samsung", "device": "beyond1", "android_sdk": "31", "security_patch": "2024-03-01", "oem_unlock_allowed": "false",
                 "build_fingerprint": "samsung/beyond1ltexx/beyond1:12/SP1A.210812.016/G973FXXUGHWB3:user/release-keys"]))),
         Case(profile: .xiaomiRedmiNote10, expected: DeviceReport(
-            platform: "android", serial: "a1b2c3d4", model: .init(identifier: "M2101K7AG", brand: "Redmi"),
-            osVersion: "13", imei: ["864532055512344", "864532055512351"], storageGB: 64, pairing: "authorized",
+            platform: .android, serial: "a1b2c3d4", model: .init(identifier: "M2101K7AG", brand: "Redmi"),
+            osVersion: "13", imei: ["864532055512344", "864532055512351"], storageGB: 64, pairing: .authorized,
             locks: .init(passcodeSet: false, accounts: [], frpArmed: false, mdm: false),
             battery: .init(healthPercent: 94, cycleCount: 187, designCapacityMAh: 5000, fullChargeCapacityMAh: 4712,
                            levelPercent: 91, temperatureC: 27.4),
@@ -34,8 +34,8 @@ import Testing
         // Trade-in mode, FRP off: every fact from getstatus; the OS version stays unknown (launch_level is the
         // release it shipped with, 14, not the 16 it runs).
         Case(profile: .pixel9TradeIn, expected: DeviceReport(
-            platform: "android", serial: "4A021FDAQ00123", model: .init(identifier: "Pixel 9", brand: "google"),
-            osVersion: nil, imei: ["358240050123454", "358240050123462"], storageGB: 128, pairing: "trade_in_mode",
+            platform: .android, serial: "4A021FDAQ00123", model: .init(identifier: "Pixel 9", brand: "google"),
+            osVersion: nil, imei: ["358240050123454", "358240050123462"], storageGB: 128, pairing: .tradeInMode,
             locks: .init(frpArmed: false),
             battery: .init(healthPercent: 91, cycleCount: 212),
             details: ["transport": "tcp", "manufacturer": "Google", "device": "tokay", "trade_in_mode": "true",
@@ -43,14 +43,14 @@ import Testing
                       "product_name": "tokay", "storage_lifetime_remaining": "97", "battery_health": "good"])),
         // Trade-in mode, FRP on: only the lock; everything else unknown but what adbd's banner says.
         Case(profile: .pixel8TradeInFRP, expected: DeviceReport(
-            platform: "android", serial: nil, model: .init(identifier: "Pixel 8", brand: nil),
-            osVersion: nil, imei: nil, storageGB: nil, pairing: "trade_in_mode",
+            platform: .android, serial: nil, model: .init(identifier: "Pixel 8", brand: nil),
+            osVersion: nil, imei: nil, storageGB: nil, pairing: .tradeInMode,
             locks: .init(frpArmed: true), battery: nil,
             details: ["transport": "tcp", "device": "shiba", "trade_in_mode": "true", "factory_reset_protection": "active"],
             advice: "Factory reset protection is on: the phone shows nothing else in trade-in mode. The previous owner must sign in on the phone (or remove it from their Google account) before it can be taken.")),
         Case(profile: .huaweiP20Lite, expected: DeviceReport(
-            platform: "android", serial: "7MLNW18A12004567", model: .init(identifier: "ANE-LX1", brand: "HUAWEI"),
-            osVersion: "8.0.0", imei: ["867341031245673"], storageGB: 64, pairing: "authorized",
+            platform: .android, serial: "7MLNW18A12004567", model: .init(identifier: "ANE-LX1", brand: "HUAWEI"),
+            osVersion: "8.0.0", imei: ["867341031245673"], storageGB: 64, pairing: .authorized,
             locks: .init(passcodeSet: nil, accounts: ["com.huawei.hwid"], frpArmed: false, mdm: nil),
             battery: .init(healthPercent: nil, cycleCount: 803, designCapacityMAh: 3000, fullChargeCapacityMAh: nil,
                            levelPercent: 38, temperatureC: 31.2),
@@ -58,8 +58,8 @@ import Testing
                 "manufacturer": "HUAWEI", "device": "HWANE", "android_sdk": "26", "security_patch": "2019-06-01"]))),
         // Android 9 on Huawei: the shifted code 4 answers both slots.
         Case(profile: .huaweiP30Lite, expected: DeviceReport(
-            platform: "android", serial: "L2N4C19A21001234", model: .init(identifier: "MAR-LX1M", brand: "HUAWEI"),
-            osVersion: "9", imei: ["868801050123456", "868801050123464"], storageGB: 128, pairing: "authorized",
+            platform: .android, serial: "L2N4C19A21001234", model: .init(identifier: "MAR-LX1M", brand: "HUAWEI"),
+            osVersion: "9", imei: ["868801050123456", "868801050123464"], storageGB: 128, pairing: .authorized,
             locks: .init(passcodeSet: nil, accounts: ["com.google"], frpArmed: true, mdm: false),
             battery: .init(healthPercent: 86, cycleCount: 356, designCapacityMAh: 3240, fullChargeCapacityMAh: 2790,
                            levelPercent: 57, temperatureC: 30.1),
@@ -67,23 +67,23 @@ import Testing
                 "manufacturer": "HUAWEI", "device": "HWMAR", "android_sdk": "28", "security_patch": "2020-09-01"]))),
         // Android 10: code 3 by slot, in slot order (code 4 would have answered slot 1's IMEI for "slot 1").
         Case(profile: .samsungA50, expected: DeviceReport(
-            platform: "android", serial: "RF8M33XYZ1A", model: .init(identifier: "SM-A505FN", brand: "samsung"),
-            osVersion: "10", imei: ["352900110123457", "352900110123465"], storageGB: 64, pairing: "authorized",
+            platform: .android, serial: "RF8M33XYZ1A", model: .init(identifier: "SM-A505FN", brand: "samsung"),
+            osVersion: "10", imei: ["352900110123457", "352900110123465"], storageGB: 64, pairing: .authorized,
             locks: .init(passcodeSet: false, accounts: [], frpArmed: false, mdm: false),
             battery: .init(healthPercent: 81, cycleCount: 640, levelPercent: 72, temperatureC: 28.5),
             details: stockDetails([
                 "manufacturer": "samsung", "device": "a50", "android_sdk": "29", "security_patch": "2021-05-01", "oem_unlock_allowed": "false"]))),
         Case(profile: .onePlus8T, expected: DeviceReport(
-            platform: "android", serial: "6d2a11f0", model: .init(identifier: "KB2003", brand: "OnePlus"),
-            osVersion: "11", imei: ["863529070123454", "863529070123462"], storageGB: 128, pairing: "authorized",
+            platform: .android, serial: "6d2a11f0", model: .init(identifier: "KB2003", brand: "OnePlus"),
+            osVersion: "11", imei: ["863529070123454", "863529070123462"], storageGB: 128, pairing: .authorized,
             locks: .init(passcodeSet: true, accounts: [], frpArmed: false, mdm: false),
             battery: .init(healthPercent: nil, cycleCount: 498, levelPercent: 44, temperatureC: 31.8),
             details: stockDetails([
                 "manufacturer": "OnePlus", "device": "OnePlus8T", "android_sdk": "30", "security_patch": "2021-09-01", "oem_unlock_allowed": "false"]))),
         // Android 14 Xiaomi refusing the calls: MIUI's properties, slot order kept.
         Case(profile: .xiaomi13T, expected: DeviceReport(
-            platform: "android", serial: "f3c2a9e1", model: .init(identifier: "2306EPN60G", brand: "Xiaomi"),
-            osVersion: "14", imei: ["861045030123452", "861045030123460"], storageGB: 256, pairing: "authorized",
+            platform: .android, serial: "f3c2a9e1", model: .init(identifier: "2306EPN60G", brand: "Xiaomi"),
+            osVersion: "14", imei: ["861045030123452", "861045030123460"], storageGB: 256, pairing: .authorized,
             locks: .init(passcodeSet: true, accounts: ["com.google", "com.xiaomi"], frpArmed: true, mdm: false),
             battery: .init(healthPercent: 97, cycleCount: 95, designCapacityMAh: 5000, fullChargeCapacityMAh: 4880,
                            levelPercent: 83, temperatureC: 27.0),
@@ -91,8 +91,8 @@ import Testing
                 "manufacturer": "Xiaomi", "device": "aristotle", "android_sdk": "34", "security_patch": "2024-06-01", "oem_unlock_allowed": "false"]))),
         // Android 14 Samsung, dual SIM, with a device owner.
         Case(profile: .samsungA54, expected: DeviceReport(
-            platform: "android", serial: "R5CW20ABCDE", model: .init(identifier: "SM-A546B", brand: "samsung"),
-            osVersion: "14", imei: ["354712100123456", "354712100123464"], storageGB: 128, pairing: "authorized",
+            platform: .android, serial: "R5CW20ABCDE", model: .init(identifier: "SM-A546B", brand: "samsung"),
+            osVersion: "14", imei: ["354712100123456", "354712100123464"], storageGB: 128, pairing: .authorized,
             locks: .init(passcodeSet: true, accounts: ["com.google"], frpArmed: true, mdm: true),
             battery: .init(healthPercent: 93, cycleCount: 301, levelPercent: 66, temperatureC: 29.2),
             details: stockDetails([

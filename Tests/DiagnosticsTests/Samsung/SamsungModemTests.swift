@@ -14,8 +14,8 @@ import Testing
         let start = clock.now
         let report = try await SamsungModemReader.read(tty: modem.ttyPath)
         #expect(clock.now - start < .seconds(1))
-        #expect(report.platform == "android")
-        #expect(report.pairing == "no_debugging")
+        #expect(report.platform == .android)
+        #expect(report.pairing == .noDebugging)
         #expect(report.model == .init(identifier: "SM-A546B", brand: "samsung"))
         #expect(report.serial == "R5CW20ABCDE")
         #expect(report.imei == ["354712100123456"])

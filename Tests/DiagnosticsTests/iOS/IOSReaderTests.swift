@@ -48,8 +48,8 @@ struct IOSReaderTests {
         #expect(simulator.statistics(udid: device.udid).requests["Pair"] == nil)
         #expect(result.isComplete)
         let report = result.report
-        #expect(report.platform == "ios")
-        #expect(report.pairing == "paired")
+        #expect(report.platform == .ios)
+        #expect(report.pairing == .paired)
         #expect(report.serial == device.serialNumber)
         #expect(report.model.identifier == device.productType)
         #expect(report.model.brand == "Apple")
@@ -178,7 +178,7 @@ struct IOSReaderTests {
         let result = await IOSDeviceSession.read(udid: device.udid, options: fast, logger: logger)
         #expect(result.failure == nil)
         let report = result.report
-        #expect(report.pairing == "awaiting_trust")
+        #expect(report.pairing == .awaitingTrust)
         #expect(report.model.identifier == "iPhone12,1")
         #expect(report.osVersion == "17.5.1")
         #expect(report.serial == nil)

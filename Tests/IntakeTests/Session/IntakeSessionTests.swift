@@ -49,8 +49,8 @@ struct IntakeSessionTests {
 
     static func android(accounts: [String] = [], imei: String = "356938035643809", passcode: Bool = false) -> DeviceReport {
         DeviceReport(
-            platform: "android", serial: "R58M42ABCDE", model: .init(identifier: "SM-G973F", brand: "samsung"),
-            osVersion: "12", imei: [imei], storageGB: 128, pairing: "authorized",
+            platform: .android, serial: "R58M42ABCDE", model: .init(identifier: "SM-G973F", brand: "samsung"),
+            osVersion: "12", imei: [imei], storageGB: 128, pairing: .authorized,
             locks: .init(passcodeSet: passcode, accounts: accounts, frpArmed: accounts.contains("com.google")),
             battery: .init(healthPercent: 91))
     }
@@ -109,8 +109,8 @@ struct IntakeSessionTests {
     @Test func findMyReportedOnRefusesAnIPhone() async throws {
         let (context, _) = try Self.context()
         let report = DeviceReport(
-            platform: "ios", serial: "DX3VK1ABN70F", model: .init(identifier: "iPhone12,1", brand: "Apple"),
-            imei: ["352094117788999"], storageGB: 128, pairing: "paired",
+            platform: .ios, serial: "DX3VK1ABN70F", model: .init(identifier: "iPhone12,1", brand: "Apple"),
+            imei: ["352094117788999"], storageGB: 128, pairing: .paired,
             locks: .init(activationState: "Activated", findMy: true, passcodeSet: false), battery: .init(healthPercent: 85))
         let outcome = await IntakeSession(source: .device(ScriptedReader(report: report)), context: context).run(answers: Self.answers())
         #expect(outcome.state == .refused)
