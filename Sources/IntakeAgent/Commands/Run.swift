@@ -109,7 +109,7 @@ struct Run: AsyncParsableCommand {
         ] + (adbTcp.isEmpty ? [] : [
             ADBTCPWatcherService(
                 endpoints: adbTcp.compactMap(ADBTCPTransport.parseEndpoint), adbKey: adbKey, manager: manager,
-                interval: .seconds(1), logger: logger),
+                interval: .seconds(2), logger: logger),
         ]) + [console]
         var configuration = ServiceGroupConfiguration(
             services: services.map {

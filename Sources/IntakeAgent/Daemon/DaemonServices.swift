@@ -113,10 +113,32 @@ struct AnswersSpoolService: Service {
 
     func run() async throws {
         try spool.prepare()
-        // A file half-delivered when the stop comes is finished first: only the wait between looks is cut short.
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        // The spool looks when a file arrives (inotify), when any session changes (a file may wait for its device),
+        // and on a slow timer besides; without inotify, every `interval`. A file half-delivered when the stop
+        // comes is finished first: only the wait between looks is cut short.
+        let watch = DirectoryWatch(path: spool.directory.path)
+        let fallback = watch == nil ? interval : .seconds(30)
+        let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        await withTaskGroup(of: Void.self) { group in
+            if let watch {
+                group.addTask { for await _ in watch.changes { wake.yield() } }
+            }
+            group.addTask {
+                for await _ in manager.views.subscribe() { wake.yield() }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: fallback)
+                    wake.yield()
+                }
+            }
             await spool.deliver(to: manager)
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            for await _ in wakes.cancelOnGracefulShutdown() {
+                if Task.isCancelled { break }
+                await spool.deliver(to: manager)
+            }
+            watch?.stop()
+            group.cancelAll()
         }
     }
 }

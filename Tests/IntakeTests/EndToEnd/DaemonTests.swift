@@ -254,4 +254,26 @@ struct DaemonTests {
         daemon.send(SIGTERM)
         #expect(daemon.exitStatus(within: 25).status == 0, "\(daemon.journal.joined(separator: "\n"))")
     }
+
+    @Test("the spool: answers dropped before the phone is plugged wait, and are delivered the moment its session starts")
+    func spoolWaitsForTheDevice() throws {
+        let simulator = try USBMuxSimulator.start()
+        defer { simulator.stop() }
+        let daemon = try RunningDaemon(simulator: simulator)
+        daemon.waitFor("intake-agent 0.1.0 starting")
+        let phone = SimulatedIOSDevice.cleanIPhone11.withFreshIdentity()
+        let spool = daemon.dataDirectory.appendingPathComponent("answers")
+        let name = "ios:\(phone.udid).json"
+        // The spool folder exists once the daemon has started its services.
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: spool.path) && Date() < deadline { usleep(20_000) }
+        try Self.write(Self.answers(iin: "851231450018"), to: spool.appendingPathComponent(name))
+        usleep(300_000)
+        #expect(FileManager.default.fileExists(atPath: spool.appendingPathComponent(name).path), "the file did not wait for its phone")
+        simulator.attach(phone, alreadyPaired: true)
+        daemon.waitFor("device=ios:\(phone.udid)", "event=certificate_issued", seconds: 60)
+        #expect(!FileManager.default.fileExists(atPath: spool.appendingPathComponent(name).path))
+        daemon.send(SIGTERM)
+        #expect(daemon.exitStatus(within: 25).status == 0)
+    }
 }
