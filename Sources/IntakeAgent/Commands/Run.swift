@@ -31,7 +31,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: "The store id (data/stores.csv); defaults to store_id in the configuration.")
     var store: String?
 
-    @Option(help: "Seconds between looks at the answers spool directory.")
+    @Option(help: "Seconds between looks at the answers spool directory where inotify cannot watch it (it is watched otherwise).")
     var spoolInterval: Double = 1
 
     @Option(
