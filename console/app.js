@@ -220,6 +220,7 @@ document.addEventListener("DOMContentLoaded", () => {
   document.getElementById("logout").addEventListener("click", logout);
   document.getElementById("language").addEventListener("change", (event) => {
     state.lang = event.target.value; localStorage.setItem("lang", state.lang); translate();
+    if (state.token) api("/consultant/language", { method: "POST", body: JSON.stringify({ language: state.lang }) });
     for (const session of state.sessions.values()) update(session);
   });
   translate();

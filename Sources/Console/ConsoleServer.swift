@@ -127,6 +127,7 @@ public struct ConsoleServer: Sendable {
             if let token = context.login?.token { auth.logout(token: token) }
             return try ConsoleJSON.response(["status": "logged_out"])
         }
+        authed.post("consultant/language") { request, context in try await self.language(request, context: context) }
         authed.get("checks") { _, _ in try ConsoleJSON.response(CheckList(checks: Checklist.definitions)) }
         authed.get("sessions") { _, _ in try ConsoleJSON.response(SessionList(sessions: await manager.sessionViews())) }
         authed.get("sessions/:id") { _, context in
@@ -270,6 +271,26 @@ public struct ConsoleServer: Sendable {
             return try ConsoleJSON.response(CertificateList(certificates: found.map { [$0.summary] } ?? []))
         }
         throw ConsoleError(.unprocessableContent, "Look a certificate up by ?number= or ?imei=.", field: "number")
+    }
+
+    struct LanguageBody: Decodable { var language: String }
+
+    /// The logged-in consultant's console language, kept for their next login.
+    private func language(_ request: Request, context: ConsoleContext) async throws -> Response {
+        guard let login = context.login else { throw ConsoleError(.unauthorized, "Log in first.") }
+        let body: LanguageBody
+        do { body = try await request.decode(as: LanguageBody.self, context: context) } catch {
+            throw ConsoleError(.unprocessableContent, "Send {\"language\": \"ru\"}, \"kk\" or \"en\".", field: "language")
+        }
+        guard SQLiteRegistry.languages.contains(body.language) else {
+            throw ConsoleError(.unprocessableContent, "The console speaks ru, kk or en.", field: "language")
+        }
+        try await consultants.setLanguage(login.consultant.id, body.language)
+        guard var consultant = try await consultants.credentials(login.consultant.id)?.consultant else {
+            throw ConsoleError(.notFound, "This consultant is no longer on the bench.")
+        }
+        consultant.lockedUntil = nil
+        return try ConsoleJSON.response(consultant)
     }
 
     struct ReprintBody: Decodable { var reason: String }

@@ -266,6 +266,7 @@ document.addEventListener("DOMContentLoaded", () => {
   document.getElementById("logout").addEventListener("click", logout);
   document.getElementById("language").addEventListener("change", (event) => {
     state.lang = event.target.value; localStorage.setItem("lang", state.lang); translate();
+    if (state.token) api("/consultant/language", { method: "POST", body: JSON.stringify({ language: state.lang }) });
     for (const session of state.sessions.values()) update(session);
   });
   translate();
@@ -1343,6 +1344,86 @@ button.secondary { background: #6b7688; }
           },
           "422": {
             "description": "Not a certificate number, or no reason.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/v1/consultant/language": {
+      "post": {
+        "summary": "The logged-in consultant's console language, kept for their next login.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "required": [
+                  "language"
+                ],
+                "properties": {
+                  "language": {
+                    "type": "string",
+                    "enum": [
+                      "ru",
+                      "kk",
+                      "en"
+                    ]
+                  }
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The consultant with the language set.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Consultant"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not logged in, or the login expired.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "A cookie change without the CSRF token.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "The consultant is gone.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "Not ru, kk or en.",
             "content": {
               "application/json": {
                 "schema": {

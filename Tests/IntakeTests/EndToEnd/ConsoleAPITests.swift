@@ -195,4 +195,20 @@ struct ConsoleAPITests {
         #expect(events.contains { $0.contains("ios:\(second.udid)") && $0.contains("\"state\":\"checklist\"") }, "\(text.prefix(2000))")
         #expect(events.allSatisfy { $0.contains("\"missing\":") && $0.contains("\"device_key\":") })
     }
+
+    @Test("a consultant's language is kept for the next login; anything but ru, kk or en is 422 naming the field")
+    func language() async throws {
+        let (simulator, daemon, base) = try Self.daemon()
+        defer { simulator.stop(); daemon.send(SIGTERM) }
+        let first = try await Self.login(base)
+        #expect((first.json["consultant"] as? [String: Any])?["language"] as? String == "ru")
+        let call = HTTPCall(base: base, token: try #require(first.json["token"] as? String))
+        let wrong = try await call.send("POST", "api/v1/consultant/language", json: ["language": "de"])
+        #expect(wrong.status == 422)
+        #expect(wrong.json["field"] as? String == "language")
+        let set = try await call.send("POST", "api/v1/consultant/language", json: ["language": "kk"])
+        #expect(set.status == 200, "\(set.text)")
+        let again = try await Self.login(base)
+        #expect((again.json["consultant"] as? [String: Any])?["language"] as? String == "kk")
+    }
 }
