@@ -125,6 +125,8 @@ struct Run: AsyncParsableCommand {
         let started = ContinuousClock.now
         do {
             try await group.run()
+        } catch let failure as Failure {
+            throw failure
         } catch {
             throw Failure("The bench daemon stopped because a service failed (\(error)): see the log above; systemd restarts it.")
         }
@@ -155,9 +157,31 @@ extension Run {
         let server = ConsoleServer(
             settings: .init(host: host, port: chosenPort), manager: manager, registry: opened.station.registry,
             consultants: opened.station.registry, printer: opened.printer, stores: opened.context.stores, logger: logger)
-        return server.application(onRunning: { port in
+        let application = server.application(onRunning: { port in
             logger.notice("console listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)/", metadata: ["port": "\(port)"])
         })
+        return ConsoleListening(application: application, address: address)
+    }
+}
+
+/// The console's server, whose failure to listen is said as what to do, not as the socket call that failed.
+struct ConsoleListening<Application: Service>: Service {
+    let application: Application
+    let address: String
+
+    func run() async throws {
+        do {
+            try await application.run()
+        } catch {
+            let detail = "\(error)"
+            if detail.contains("Address already in use") {
+                throw Failure("The console cannot listen on \(address): another program (another intake-agent?) has that port; stop it, or set listen (--listen) to another port.")
+            }
+            if detail.contains("Permission denied") || detail.contains("Cannot assign requested address") {
+                throw Failure("The console cannot listen on \(address): this machine has no such address or the port needs privileges; set listen (--listen) to this machine's address and a port above 1023.")
+            }
+            throw error
+        }
     }
 }
 

@@ -276,4 +276,25 @@ struct DaemonTests {
         daemon.send(SIGTERM)
         #expect(daemon.exitStatus(within: 25).status == 0)
     }
+
+    @Test("a console port another program holds ends the daemon with one sentence saying so, exit 1")
+    func consolePortTaken() throws {
+        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(holder) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(holder, $0, length) == 0 && getsockname(holder, $0, &length) == 0 }
+        }
+        #expect(bound && listen(holder, 1) == 0)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("port-\(UUID().uuidString)")
+        let run = try AgentBinary.runBlocking(
+            ["run", "--data-dir", dir.path, "--store", "ALA-MEGA2", "--listen", "127.0.0.1:\(port)"],
+            environment: ["USBMUXD_SOCKET_ADDRESS": "UNIX:" + dir.path + "/no-usbmuxd"])
+        #expect(run.status == 1)
+        #expect(run.stderr.hasSuffix("intake-agent: The console cannot listen on 127.0.0.1:\(port): another program (another intake-agent?) has that port; stop it, or set listen (--listen) to another port.\n"), "\(run.stderr)")
+    }
 }
