@@ -19,13 +19,7 @@ struct StationContext {
         global: GlobalOptions, station options: StationOptions, store: String?, dataDirectory: URL? = nil
     ) throws -> StationContext {
         let dataDir = dataDirectory ?? global.resolvedDataDir
-        let configuration: AgentConfiguration
-        do throws(AgentConfiguration.Invalid) {
-            configuration = try AgentConfiguration.load(
-                explicitPath: global.config, dataDirectory: dataDir, environment: ProcessInfo.processInfo.environment)
-        } catch {
-            throw Failure(error.description)
-        }
+        let configuration = try global.loadConfiguration(dataDirectory: dataDir)
         let catalog = try StationRules.catalog(path: configuration.catalogPath)
         let ruleSet = StationRules.ruleSet(settings: configuration.ruleSettings)
         let stores = try StoreList.loadDefault()

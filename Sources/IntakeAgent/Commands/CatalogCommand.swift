@@ -128,10 +128,11 @@ enum StationRules {
 extension GlobalOptions {
     /// The configuration in force (`--config`, `$INTAKE_AGENT_CONFIG`, /etc, the data directory); a file that is
     /// named but missing or unreadable is an error, never the defaults.
-    func loadConfiguration() throws -> AgentConfiguration {
+    func loadConfiguration(dataDirectory: URL? = nil) throws -> AgentConfiguration {
         do throws(AgentConfiguration.Invalid) {
             return try AgentConfiguration.load(
-                explicitPath: config, dataDirectory: resolvedDataDir, environment: ProcessInfo.processInfo.environment)
+                explicitPath: config, dataDirectory: dataDirectory ?? resolvedDataDir,
+                environment: ProcessInfo.processInfo.environment)
         } catch {
             throw Failure(error.description)
         }
