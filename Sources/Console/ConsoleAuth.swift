@@ -82,6 +82,16 @@ public final class ConsoleAuth: Sendable {
         }
     }
 
+    /// Whether the consultant may still act: `consultant disable` runs in another process, so every request asks
+    /// the registry (one indexed read), and a disabled consultant's logins end with their next request.
+    public func stillEnabled(_ login: Login) async throws -> Bool {
+        guard let credentials = try await directory.credentials(login.consultant.id), !credentials.consultant.disabled else {
+            logout(token: login.token)
+            return false
+        }
+        return true
+    }
+
     public func logout(token: String) {
         _ = tokens.withLock { $0.removeValue(forKey: token) }
     }

@@ -376,6 +376,9 @@ struct Authentication: RouterMiddleware {
         } else {
             throw ConsoleError(.unauthorized, "Log in first: POST /api/v1/login with the consultant's id and PIN.")
         }
+        if let login = context.login, try await !auth.stillEnabled(login) {
+            throw ConsoleError(.unauthorized, "This consultant has been disabled on this bench: log in as another consultant.")
+        }
         return try await next(request, context)
     }
 }

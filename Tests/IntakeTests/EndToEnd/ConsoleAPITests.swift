@@ -211,4 +211,18 @@ struct ConsoleAPITests {
         let again = try await Self.login(base)
         #expect((again.json["consultant"] as? [String: Any])?["language"] as? String == "kk")
     }
+
+    @Test("a consultant disabled with the command line loses their login at the next request (401)")
+    func disabledLosesTheLogin() async throws {
+        let (simulator, daemon, base) = try Self.daemon()
+        defer { simulator.stop(); daemon.send(SIGTERM) }
+        let call = HTTPCall(base: base, token: try #require(try await Self.login(base).json["token"] as? String))
+        #expect(try await call.send("GET", "api/v1/sessions").status == 200)
+        let disabled = try AgentBinary.runBlocking(["consultant", "disable", "C1", "--by", "tech", "--data-dir", daemon.dataDirectory.path])
+        #expect(disabled.status == 0, "\(disabled.stderr)")
+        let refused = try await call.send("GET", "api/v1/sessions")
+        #expect(refused.status == 401)
+        #expect((refused.json["error"] as? String)?.contains("disabled") == true)
+        #expect(try await Self.login(base).status == 401)
+    }
 }
