@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 public import Foundation
 import Grading
+public import IntakeStore
 
 /// The station's configuration: one JSON file whose every field has a default, so the agent works with no file
 /// at all. Looked up in order: `--config PATH`, `$INTAKE_AGENT_CONFIG`, `/etc/intake-agent/config.json`,
@@ -30,8 +31,25 @@ public struct AgentConfiguration: Sendable, Hashable, Codable {
     public var settings: [String] = []
     /// Where the console listens (`HOST:PORT`); `--listen` overrides it. `127.0.0.1:8480` when unset.
     public var listen: String?
+    /// The chain registry (`postgres://...`); `INTAKE_AGENT_REGISTRY_URL` overrides it. `nil`: the embedded registry.
+    public var registryURL: String?
+    /// `refuse` (default) or `queue`: what issuance does while the chain registry is unreachable.
+    public var offlineIssuance: OfflineIssuance = .refuse
+    /// Seconds one chain operation may take before the chain counts as unreachable (default 5).
+    public var registryTimeoutSeconds: Int = 5
+    /// This station's two-character code in certificate numbers, as the chain assigned it; `--station-code`
+    /// overrides it. `nil`: derived from the station key.
+    public var stationCode: String?
     /// Where the file was read from, `nil` when defaults are in force.
     public var source: String?
+
+    /// The chain registry's settings in force (`INTAKE_AGENT_REGISTRY_URL` before `registry_url`), `nil` for none.
+    public func chainSettings(environment: [String: String]) -> ChainSettings? {
+        let url = environment["INTAKE_AGENT_REGISTRY_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? registryURL
+        return url.map {
+            ChainSettings(url: $0, offlineIssuance: offlineIssuance, timeout: .seconds(registryTimeoutSeconds))
+        }
+    }
 
     /// Every rule-set setting in force: `settings` and the older boolean spelling of the SE 3rd generation one.
     public var ruleSettings: [String] {
@@ -56,6 +74,8 @@ public struct AgentConfiguration: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey {
         case storeID = "store_id", consultant, printer, paperColumns = "paper_columns", catalogPath = "catalog_path"
         case acceptSE3rdGeneration = "accept_se_3rd_generation", settings, listen
+        case registryURL = "registry_url", offlineIssuance = "offline_issuance"
+        case registryTimeoutSeconds = "registry_timeout_seconds", stationCode = "station_code"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -68,6 +88,10 @@ public struct AgentConfiguration: Sendable, Hashable, Codable {
         acceptSE3rdGeneration = try c.decodeIfPresent(Bool.self, forKey: .acceptSE3rdGeneration) ?? false
         settings = try c.decodeIfPresent([String].self, forKey: .settings) ?? []
         listen = try c.decodeIfPresent(String.self, forKey: .listen)
+        registryURL = try c.decodeIfPresent(String.self, forKey: .registryURL)
+        offlineIssuance = try c.decodeIfPresent(OfflineIssuance.self, forKey: .offlineIssuance) ?? .refuse
+        registryTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .registryTimeoutSeconds) ?? 5
+        stationCode = try c.decodeIfPresent(String.self, forKey: .stationCode)
         source = nil
     }
 
@@ -108,13 +132,21 @@ public struct AgentConfiguration: Sendable, Hashable, Codable {
             if let unknown = config.settings.first(where: { !RuleSet.knownSettings.contains($0) }) {
                 throw Invalid(description: "The configuration file \(path) names an unknown setting \(unknown); the settings are \(RuleSet.knownSettings.joined(separator: ", ")).")
             }
+            guard (1...120).contains(config.registryTimeoutSeconds) else {
+                throw Invalid(description: "The configuration file \(path) sets registry_timeout_seconds to \(config.registryTimeoutSeconds); use 1 to 120.")
+            }
+            if let code = config.stationCode, StationCode(code) == nil {
+                throw Invalid(description: "The configuration file \(path) sets station_code to \"\(code)\"; use two characters of \(String(CertificateNumber.alphabet)).")
+            }
             guard config.paperColumns == 48 || config.paperColumns == 32 else {
                 throw Invalid(description: "The configuration file \(path) sets paper_columns to \(config.paperColumns); use 48 (80 mm paper) or 32 (58 mm).")
             }
             return config
         } catch let invalid as Invalid {
             throw invalid
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context),
+            let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty
+        {
             let field = context.codingPath.map(\.stringValue).joined(separator: ".")
             throw Invalid(description: "The configuration file \(path) has a wrong value for \(field); see README's Configuration section.")
         } catch {

@@ -29,7 +29,7 @@ struct StationContext {
         guard stores.store(id: storeID) != nil else {
             throw Failure("The store \(storeID) is not in the store list: check the id (data/stores.csv lists them).")
         }
-        let station = try dataDirectory.map { try Station(dataDirectory: $0) } ?? options.open(global)
+        let station = try dataDirectory.map { try Station(dataDirectory: $0) } ?? options.open(global, store: storeID)
         let consultant = options.consultant ?? configuration.consultant ?? options.resolvedConsultant
         let context = IntakeContext(
             appraiser: Appraiser(catalog: catalog, ruleSet: ruleSet), stores: stores, issuer: station.issuer,
@@ -46,5 +46,26 @@ struct StationContext {
             throw Failure("The paper width \(columns) is neither 48 (80 mm paper) nor 32 (58 mm paper): set paper_columns (or --paper-columns) to one of them.")
         }
         return StationPrinter(destination: destination, width: width)
+    }
+}
+
+extension GlobalOptions {
+    /// The station of the data directory in force, on the chain registry when one is configured
+    /// (`INTAKE_AGENT_REGISTRY_URL`, config `registry_url`): every `certificate`, `intake`, `run` and `registry`
+    /// command opens it here. `stationCode` (`--station-code`) overrides config `station_code`; `store` the
+    /// configuration's `store_id`.
+    func openStation(stationCode: String? = nil, store: String? = nil) throws -> Station {
+        let configuration = try loadConfiguration()
+        var code: StationCode?
+        if let text = stationCode ?? configuration.stationCode {
+            guard let parsed = StationCode(text) else {
+                throw Failure("The station code \"\(text)\" is not two characters of \(String(CertificateNumber.alphabet)).")
+            }
+            code = parsed
+        }
+        return try Station(
+            dataDirectory: resolvedDataDir, stationCode: code,
+            chain: configuration.chainSettings(environment: ProcessInfo.processInfo.environment),
+            storeID: store ?? configuration.storeID)
     }
 }

@@ -117,7 +117,7 @@ struct IntakeCommand: AsyncParsableCommand {
             let printer = try StationContext.printer(opened.configuration, override: printTo, columns: width)
             if let certificate = outcome.certificate, let printer {
                 switch await printer.print(
-                    certificate.number, registry: opened.station.registry, stores: opened.context.stores,
+                    certificate.number, registry: opened.station.certificates, stores: opened.context.stores,
                     consultant: certificate.consultant)
                 {
                 case .printed:

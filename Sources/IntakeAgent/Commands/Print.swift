@@ -55,7 +55,7 @@ struct Print: AsyncParsableCommand {
                 throw Failure("The QR mode \"\(qr)\" is neither native nor raster.")
             }
             let printer = CertificatePrinter(format: format.printerFormat, width: paper, codePage: page, qr: rendering)
-            let registry = try SQLiteRegistry(dataDirectory: global.resolvedDataDir)
+            let registry = try station.open(global).certificates
             let stores = try? StoreList.loadDefault()
             guard let output else {
                 guard let certificate = try await registry.certificate(number) else { throw StoreError.notFound(number) }

@@ -48,6 +48,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Seconds a graceful stop may take before open sessions are cancelled (below the unit's TimeoutStopSec of 30 s).")
     var shutdownSeconds: Int = 20
 
+    @Option(help: "Seconds between pushes of the station's outbox to the chain registry (when one is configured).")
+    var syncSeconds: Int = 10
+
     func validate() throws {
         guard (1...25).contains(shutdownSeconds) else {
             throw ValidationError("--shutdown-seconds must be 1 to 25, so that a stop ends before systemd's TimeoutStopSec (30 s).")
@@ -110,6 +113,8 @@ struct Run: AsyncParsableCommand {
             ADBTCPWatcherService(
                 endpoints: adbTcp.compactMap(ADBTCPTransport.parseEndpoint), adbKey: adbKey, manager: manager,
                 interval: .seconds(2), logger: logger),
+        ]) + (opened.station.chain == nil ? [] : [
+            ChainSyncService(station: opened.station, interval: .seconds(syncSeconds), logger: logger),
         ]) + [console]
         var configuration = ServiceGroupConfiguration(
             services: services.map {
@@ -155,7 +160,7 @@ extension Run {
             logger.warning("the console listens on \(host) over plain HTTP (--insecure-http): PINs and customers' details cross the network unencrypted")
         }
         let server = ConsoleServer(
-            settings: .init(host: host, port: chosenPort), manager: manager, registry: opened.station.registry,
+            settings: .init(host: host, port: chosenPort), manager: manager, registry: opened.station.certificates,
             consultants: opened.station.registry, printer: opened.printer, stores: opened.context.stores, logger: logger)
         let application = server.application(onRunning: { port in
             logger.notice("console listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)/", metadata: ["port": "\(port)"])

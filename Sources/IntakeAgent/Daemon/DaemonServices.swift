@@ -2,6 +2,7 @@
 import Diagnostics
 import Foundation
 import Intake
+import IntakeStore
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -158,5 +159,63 @@ enum StopSignals {
                 exit(1)
             }
         }
+    }
+}
+
+/// The chain registry's sync (issue 11): applies missing migrations when the chain first answers, then pushes the
+/// station's outbox (certificates issued while the chain was unreachable, and entries of processes that died
+/// mid-issuance) every `interval`, and once more as the daemon stops. Conflicts stay for `registry conflicts`.
+struct ChainSyncService: Service {
+    let station: Station
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        guard let chain = station.chain else { return }
+        var migrated = false
+        var lastProblem: String?
+        func pass() async {
+            if !migrated {
+                do {
+                    let applied = try await chain.migrate()
+                    for name in applied { logger.notice("chain registry migrated", metadata: ["migration": "\(name)"]) }
+                    migrated = true
+                } catch {
+                    // A role without CREATE rights cannot migrate: the owner runs `registry migrate`; syncing still works.
+                    if "\(error)".contains("42501") { migrated = true }
+                }
+            }
+            do {
+                guard let report = try await station.sync() else { return }
+                if !report.pushed.isEmpty || !report.conflicts.isEmpty || !report.abandoned.isEmpty {
+                    logger.notice(
+                        "chain registry sync",
+                        metadata: [
+                            "pushed": "\(report.pushed.count)", "conflicts": "\(report.conflicts.count)",
+                            "abandoned": "\(report.abandoned.count)", "pending": "\(report.remaining)",
+                        ])
+                }
+                for number in report.conflicts {
+                    logger.warning("certificate conflicts with the chain: see `intake-agent registry conflicts`", metadata: ["certificate": "\(number)"])
+                }
+                if report.problem != lastProblem {
+                    if let problem = report.problem {
+                        logger.warning("chain registry sync stopped; retrying", metadata: ["reason": "\(problem)", "pending": "\(report.remaining)"])
+                    } else if lastProblem != nil {
+                        logger.notice("chain registry answers again")
+                    }
+                    lastProblem = report.problem
+                }
+            } catch {
+                logger.error("chain registry sync failed", metadata: ["reason": "\(error)"])
+            }
+        }
+        await pass()
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            if Task.isCancelled || Task.isShuttingDownGracefully { break }
+            await pass()
+        }
+        await station.close()
     }
 }

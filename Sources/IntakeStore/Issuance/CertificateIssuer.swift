@@ -89,7 +89,7 @@ public struct CertificateIssuer: Sendable {
             // Name the certificate the device already has, so the consultant can look it up.
             let sentences = refusal.refusals.map { item in
                 guard item.code == "already_certified", let live else { return item.reason }
-                return "This device (\(live.content.deviceKey)) already has a certificate (\(live.number), \(live.status.rawValue)): one device gives one certificate."
+                return registry.alreadyCertified(live)
             }
             try await refuse(sentences.joined(separator: " "), key: keys.first, consultant: consultant, at: time)
         }

@@ -55,6 +55,15 @@ public protocol CertificateRegistry: Sendable {
 
     /// Whether the store's blocklist names `imei`.
     func isBlocklisted(imei: String) async throws -> Bool
+
+    /// The refusal for a device that `live` already holds.
+    func alreadyCertified(_ live: Certificate) -> String
+}
+
+extension CertificateRegistry {
+    public func alreadyCertified(_ live: Certificate) -> String {
+        "This device (\(live.content.deviceKey)) already has a certificate (\(live.number), \(live.status.rawValue)): one device gives one certificate."
+    }
 }
 
 /// What a certificate will say, before it has a number and a signature: the terms Grading's

@@ -17,6 +17,9 @@ enum RegistrySchema {
         migrator.registerMigration("2026-12-v4 consultants") { db in
             try db.execute(sql: v4)
         }
+        migrator.registerMigration("2026-12-v5 the station's outbox to the chain registry") { db in
+            try db.execute(sql: v5)
+        }
         return migrator
     }
 
@@ -278,5 +281,34 @@ enum RegistrySchema {
         BEGIN
             SELECT RAISE(ABORT, 'consultants are disabled, never deleted');
         END;
+        """
+
+    /// The station's side of the chain registry (``PostgresRegistry``): every certificate this station signs while a
+    /// chain is configured, with where it stands (`sending`, `pending`, `synced`, `conflict`, `abandoned`); the record
+    /// is the certificate itself (its full IIN, like the certificate table). Rows are settled, never deleted.
+    private static let v5 = """
+        CREATE TABLE chain_outbox (
+            number TEXT PRIMARY KEY NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('sending', 'pending', 'synced', 'conflict', 'abandoned')),
+            record TEXT NOT NULL,
+            owner_pid INTEGER,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            conflict_number TEXT,
+            conflict_store TEXT,
+            conflict_date TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX chain_outbox_by_state ON chain_outbox (state);
+        CREATE TRIGGER chain_outbox_never_deleted BEFORE DELETE ON chain_outbox
+        BEGIN
+            SELECT RAISE(ABORT, 'the outbox keeps every certificate the station signed');
+        END;
+
+        CREATE TABLE chain_state (
+            name TEXT PRIMARY KEY NOT NULL,
+            value TEXT NOT NULL
+        ) STRICT;
         """
 }

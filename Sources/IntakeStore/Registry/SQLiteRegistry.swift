@@ -172,7 +172,6 @@ public final class SQLiteRegistry: CertificateRegistry {
             }
         }
         let terms = draft.terms
-        let salt = (0..<16).map { _ in UInt8.random(in: 0...255) }
         // The keys of one request belong to one device: remember that, even when the request is refused, so a later
         // request that names only one of them (an IMEI-only and a serial-only one) finds the other.
         try await link(draft.deviceKeys)
@@ -192,42 +191,13 @@ public final class SQLiteRegistry: CertificateRegistry {
                     throw StoreError.refused(
                         "This device (\(key)) already has a certificate (\(number)): one device gives one certificate.")
                 }
-                let scope = CertificateNumber(storeID: terms.storeID, issuedOn: terms.issuedOn, station: station, sequence: 0)
-                    .sequenceScope
-                let sequence = try Int.fetchOne(db, sql: "SELECT next FROM number_sequence WHERE scope = ?", arguments: [scope]) ?? 0
-                guard sequence < CertificateNumber.sequenceCapacity else {
-                    throw StoreError.refused(
-                        "Station \(station) has issued all \(CertificateNumber.sequenceCapacity) numbers of \(scope) this month: assign the station another code.")
-                }
-                try db.execute(
-                    sql: """
-                        INSERT INTO number_sequence (scope, next) VALUES (?, ?)
-                        ON CONFLICT (scope) DO UPDATE SET next = excluded.next
-                        """,
-                    arguments: [scope, sequence + 1])
-                let number = CertificateNumber(
-                    storeID: terms.storeID, issuedOn: terms.issuedOn, station: station, sequence: sequence)
-                let content = CertificateContent(
-                    number: number, storeID: terms.storeID, issuedOn: terms.issuedOn, expiresOn: terms.expiresOn,
-                    amount: terms.amount, holderName: terms.holderName, holderIINMasked: terms.iin.masked,
-                    holderCommitment: CertificateContent.commitment(iin: terms.iin, salt: salt),
-                    deviceKey: terms.deviceKey, deviceSerial: draft.deviceSerial ?? "",
-                    modelIdentifier: draft.modelIdentifier, modelName: terms.modelName, grade: draft.grade,
-                    ruleSet: draft.ruleSet, keyID: signer.keyID)
-                let signature = try signer.signature(for: content.canonicalEncoding())
+                let number = try Self.takeNumber(db, storeID: terms.storeID, issuedOn: terms.issuedOn, station: station)
                 // Every key the device is known by is spoken for, the linked ones too.
-                let allKeys = keys.compactMap(DeviceKey.init(rawValue:)).sorted()
-                let certificate = Certificate(
-                    content: content, signature: signature, holderIIN: terms.iin, holderSalt: salt,
-                    deviceKeys: allKeys, status: .issued, printCount: 0, consultant: consultant,
-                    createdAt: time, voidReason: nil, redemption: nil, holderDocument: draft.holderDocument)
+                let certificate = try draft.signed(
+                    as: number, by: signer, keys: keys.compactMap(DeviceKey.init(rawValue:)), consultant: consultant,
+                    at: time)
                 try Self.insert(certificate, db)
-                try Self.append(
-                    AuditEvent(
-                        event: "certificate.issued", consultant: consultant, certificate: number,
-                        deviceKey: terms.deviceKey, reason: draft.reason,
-                        detail: "\(terms.amount.slipText), \(terms.holderName) (\(terms.iin.masked)\(certificate.holderDocumentMasked.map { ", document \($0)" } ?? "")), \(terms.modelName), grade \(draft.grade), rule set \(draft.ruleSet)",
-                        time: time), db)
+                try Self.append(draft.issuedEvent(certificate, consultant: consultant, at: time), db)
                 return certificate
             }
         } catch let error as DatabaseError

@@ -13,7 +13,7 @@ public struct StationKey: Sendable {
     public static let fileName = "station-key.ed25519"
 
     /// The raw 32-byte private key (swift-crypto's key type is not `Sendable`, its bytes are).
-    private let privateKeyBytes: Data
+    let privateKeyBytes: Data
     /// The raw 32-byte public key.
     public let publicKey: Data
     public let keyID: KeyID
