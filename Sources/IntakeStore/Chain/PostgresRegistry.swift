@@ -72,6 +72,10 @@ public final class PostgresRegistry: CertificateRegistry {
         case server(state: String, constraint: String?, message: String)
     }
 
+    /// When the chain last failed to answer at all; while recent, operations wait a second, not the whole timeout,
+    /// so one refusal does not cost the consultant a timeout per lookup.
+    private let unreachableSince = Mutex<ContinuousClock.Instant?>(nil)
+
     private final class Progress: Sendable {
         let sent = Atomic(false)
         let committing = Atomic(false)
@@ -103,18 +107,23 @@ public final class PostgresRegistry: CertificateRegistry {
                         }
                     }
                 }
-                let timeout = settings.timeout
+                var timeout = settings.timeout
+                if let since = unreachableSince.withLock({ $0 }), ContinuousClock.now - since < .seconds(30) {
+                    timeout = min(timeout, .seconds(1))
+                }
                 group.addTask {
                     try await Task.sleep(for: timeout)
                     return nil
                 }
                 defer { group.cancelAll() }
                 guard let first = try await group.next(), let value = first else {
+                    unreachableSince.withLock { $0 = $0 ?? .now }
                     throw ChainFailure.unreachable(
                         reason: "no answer within \(Self.seconds(timeout)) s",
                         sent: progress.sent.load(ordering: .sequentiallyConsistent),
                         committing: progress.committing.load(ordering: .sequentiallyConsistent))
                 }
+                unreachableSince.withLock { $0 = nil }
                 return value
             }
         } catch let failure as ChainFailure {
@@ -122,17 +131,17 @@ public final class PostgresRegistry: CertificateRegistry {
         } catch let error as StoreError {
             throw error
         } catch let error as PSQLError {
-            if ProcessInfo.processInfo.environment["INTAKE_AGENT_DEBUG_CHAIN"] != nil { FileHandle.standardError.write(Data("chain: \(String(reflecting: error))\n".utf8)) }
             if error.code == .server, let state = error.serverInfo?[.sqlState] {
                 throw ChainFailure.server(
                     state: state, constraint: error.serverInfo?[.constraintName],
                     message: error.serverInfo?[.message] ?? "")
             }
+            if !progress.sent.load(ordering: .sequentiallyConsistent) { unreachableSince.withLock { $0 = $0 ?? .now } }
             throw ChainFailure.unreachable(
                 reason: Self.describe(error), sent: progress.sent.load(ordering: .sequentiallyConsistent),
                 committing: progress.committing.load(ordering: .sequentiallyConsistent))
         } catch {
-            if ProcessInfo.processInfo.environment["INTAKE_AGENT_DEBUG_CHAIN"] != nil { FileHandle.standardError.write(Data("chain: \(String(reflecting: error))\n".utf8)) }
+            if !progress.sent.load(ordering: .sequentiallyConsistent) { unreachableSince.withLock { $0 = $0 ?? .now } }
             throw ChainFailure.unreachable(
                 reason: Self.describe(error), sent: progress.sent.load(ordering: .sequentiallyConsistent),
                 committing: progress.committing.load(ordering: .sequentiallyConsistent))
@@ -286,6 +295,8 @@ public final class PostgresRegistry: CertificateRegistry {
                 "UPDATE station SET retired_at = now() WHERE key_id = ANY(\(retired)) AND retired_at IS NULL",
                 logger: logger)
         }
+        // Remembered only once the transaction that registered it has committed (``push``): another task of this
+        // process must not name a key the chain cannot see yet.
         let isRetired = retiredKeyIDs.contains(keyID)
         do {
             _ = try await connection.query(
@@ -298,7 +309,6 @@ public final class PostgresRegistry: CertificateRegistry {
             throw StoreError.refused(
                 "Another station of the chain already uses the station code \(code): give this station a code of its own (--station-code, config station_code) and call the technician; nothing was issued.")
         }
-        registered.withLock { _ = $0.insert(keyID) }
     }
 
     /// Every station key the chain lists, retired ones too, as (key, key id, station code, store, retired).
@@ -439,6 +449,7 @@ public final class PostgresRegistry: CertificateRegistry {
                 stored.deviceKeys = keys.compactMap(DeviceKey.init(rawValue:)).sorted()
                 return stored
             }
+            registered.withLock { _ = $0.insert(keyID) }
             if let stored { return .stored(stored) }
         } catch let failure as ChainFailure {
             if case .server(let state, let constraint, _) = failure, state == "23505",

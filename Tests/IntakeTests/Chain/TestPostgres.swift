@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import Foundation
+import Glibc
 import Synchronization
 
 /// Real PostgreSQL for the chain registry's tests: the cluster `.ci/run` started (`INTAKE_AGENT_TEST_POSTGRES_URL`),
@@ -75,21 +76,26 @@ enum TestPostgres {
         url.replacingOccurrences(of: "postgres://intake@", with: "postgres://\(user)@")
     }
 
+    /// Runs `program` through popen (its own waitpid, whatever else the test process spawns); standard output,
+    /// or a failure carrying standard error.
     private static func run(_ program: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let error = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "\(program) \(arguments.joined(separator: " ")) failed: \(String(decoding: error, as: UTF8.self))")
+        let quoted = ([program] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let errorFile = "/tmp/intake-agent-test-pg-stderr-\(getpid())-\(UUID().uuidString.prefix(8))"
+        defer { unlink(errorFile) }
+        guard let pipe = popen(quoted.joined(separator: " ") + " </dev/null 2>" + errorFile, "r") else {
+            throw Failure(description: "cannot start \(program)")
+        }
+        var output = Data()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, pipe)
+            if count > 0 { output.append(contentsOf: buffer[0..<count]) }
+            if count < buffer.count { break }
+        }
+        let status = pclose(pipe)
+        guard status == 0 else {
+            let error = (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? ""
+            throw Failure(description: "\(program) \(arguments.joined(separator: " ")) failed: \(error)")
         }
         return String(decoding: output, as: UTF8.self)
     }
