@@ -363,17 +363,16 @@ public final class PostgresRegistry: CertificateRegistry {
         guard let publicKey = (signer as? StationKey)?.publicKey else {
             throw StoreError.invalid("The chain registry needs the station key itself to register it: sign with the station key.")
         }
-        let number = try await local.allocateNumber(storeID: draft.terms.storeID, issuedOn: draft.terms.issuedOn, station: station)
-        let certificate = try draft.signed(as: number, by: signer, keys: draft.deviceKeys, consultant: consultant, at: time)
-        let event = draft.issuedEvent(certificate, consultant: consultant, at: time)
         // The intent first: whatever happens next, the station knows it signed this number.
-        try await local.putOutbox(certificate, state: .sending, at: time)
+        let certificate = try await local.signIntent(draft, signer: signer, station: station, consultant: consultant, at: time)
+        let number = certificate.number
+        let event = draft.issuedEvent(certificate, consultant: consultant, at: time)
         let outcome = await push(
             certificate, event: event, publicKey: publicKey, code: station, store: storeID ?? draft.terms.storeID,
             offline: false)
         switch outcome {
         case .stored(let stored):
-            try await local.settleOutbox(number, state: .synced, record: stored, at: Date())
+            try await local.markSynced(number, record: stored, at: Date())
             return stored
         case .duplicate(let sentence, let holder):
             try await local.settleOutbox(
@@ -694,7 +693,11 @@ public final class PostgresRegistry: CertificateRegistry {
         guard keys.count > 1 else { return }
         let raw = keys.map(\.rawValue)
         // Links help later lookups; an unreachable chain must not stop an intake for them.
-        _ = try? await transaction { connection, logger in try await Self.link(raw, connection, logger) }
+        // A link lost in a crash costs nothing: the next request naming the keys together links them again.
+        _ = try? await transaction { connection, logger in
+            _ = try await connection.query("SET LOCAL synchronous_commit = off", logger: logger)
+            try await Self.link(raw, connection, logger)
+        }
     }
 
     public func isBlocklisted(imei: String) async throws -> Bool {

@@ -39,14 +39,6 @@ public struct OutboxEntry: Sendable, Hashable {
 /// numbers the same way online and offline and two stations never collide while their codes differ) and the outbox
 /// of certificates it signed, each with its state.
 extension SQLiteRegistry {
-    /// The next number of `station` in `storeID`'s city for `day`'s month, allocated durably (a crash never hands
-    /// the same number out twice).
-    func allocateNumber(storeID: String, issuedOn day: CivilDate, station: StationCode) async throws -> CertificateNumber {
-        try await outboxGuarded { try await pool.write { db in
-            try Self.takeNumber(db, storeID: storeID, issuedOn: day, station: station)
-        } }
-    }
-
     /// Takes the next number of `station`'s sequence for `day`'s month in `db`'s transaction.
     static func takeNumber(_ db: Database, storeID: String, issuedOn day: CivilDate, station: StationCode) throws
         -> CertificateNumber
@@ -63,10 +55,57 @@ extension SQLiteRegistry {
         return CertificateNumber(storeID: storeID, issuedOn: day, station: station, sequence: sequence)
     }
 
+    /// Allocates the next number, signs `draft` as it and records the intent (`sending`, owned by this process), in
+    /// one durable transaction: whatever happens next, the station knows it signed that number.
+    func signIntent(
+        _ draft: CertificateDraft, signer: any CertificateSigner, station: StationCode, consultant: String, at time: Date
+    ) async throws -> Certificate {
+        try await outboxGuarded { try await pool.write { db in
+            let number = try Self.takeNumber(db, storeID: draft.terms.storeID, issuedOn: draft.terms.issuedOn, station: station)
+            let certificate = try draft.signed(as: number, by: signer, keys: draft.deviceKeys, consultant: consultant, at: time)
+            try Self.writeOutbox(certificate, state: .sending, at: time, db)
+            return certificate
+        } }
+    }
+
+    /// Marks `number` synced without waiting for the disk: if a power cut loses the mark, the entry is `sending`
+    /// again with its process gone, and the sync finds the certificate in the chain and marks it once more.
+    func markSynced(_ number: CertificateNumber, record certificate: Certificate, at time: Date) async throws {
+        let record = String(decoding: try JSONEncoder.registry.encode(CertificateRecord(certificate)), as: UTF8.self)
+        try await outboxGuarded { try await pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
+            try db.inTransaction {
+                try db.execute(
+                    sql: """
+                        UPDATE chain_outbox SET state = 'synced', last_error = NULL, attempts = attempts + 1, record = ?,
+                            owner_pid = NULL, updated_at = ?
+                        WHERE number = ?
+                        """,
+                    arguments: [record, Timestamp.format(time), number.rawValue])
+                return .commit
+            }
+        } }
+    }
+
+    private static func writeOutbox(_ certificate: Certificate, state: OutboxState, at time: Date, _ db: Database) throws {
+        let record = String(decoding: try JSONEncoder.registry.encode(CertificateRecord(certificate)), as: UTF8.self)
+        try db.execute(
+            sql: """
+                INSERT INTO chain_outbox (number, state, record, owner_pid, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (number) DO UPDATE SET state = excluded.state, record = excluded.record,
+                    owner_pid = excluded.owner_pid, updated_at = excluded.updated_at
+                """,
+            arguments: [
+                certificate.number.rawValue, state.rawValue, record, Int(getpid()), Timestamp.format(time),
+                Timestamp.format(time),
+            ])
+    }
+
     /// Writes `certificate` to the outbox in `state`, owned by this process; refuses (for a certificate issued
     /// offline) when another pending one of this station already holds one of its device keys.
     func putOutbox(_ certificate: Certificate, state: OutboxState, at time: Date) async throws {
-        let record = String(decoding: try JSONEncoder.registry.encode(CertificateRecord(certificate)), as: UTF8.self)
         let keys = certificate.deviceKeys.map(\.rawValue)
         try await outboxGuarded { try await pool.write { db in
             if state == .pending {
@@ -77,17 +116,7 @@ extension SQLiteRegistry {
                     }
                 }
             }
-            try db.execute(
-                sql: """
-                    INSERT INTO chain_outbox (number, state, record, owner_pid, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (number) DO UPDATE SET state = excluded.state, record = excluded.record,
-                        owner_pid = excluded.owner_pid, updated_at = excluded.updated_at
-                    """,
-                arguments: [
-                    certificate.number.rawValue, state.rawValue, record, Int(getpid()), Timestamp.format(time),
-                    Timestamp.format(time),
-                ])
+            try Self.writeOutbox(certificate, state: state, at: time, db)
         } }
     }
 
