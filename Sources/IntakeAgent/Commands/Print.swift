@@ -55,12 +55,14 @@ struct Print: AsyncParsableCommand {
                 throw Failure("The QR mode \"\(qr)\" is neither native nor raster.")
             }
             let printer = CertificatePrinter(format: format.printerFormat, width: paper, codePage: page, qr: rendering)
-            let registry = try station.open(global).certificates
+            let opened = try station.open(global)
+            let registry = opened.certificates
             let stores = try? StoreList.loadDefault()
             guard let output else {
                 guard let certificate = try await registry.certificate(number) else { throw StoreError.notFound(number) }
                 guard certificate.status != .voided else { throw Failure("Certificate \(number) is void: it is not printed.") }
-                let bytes = try printer.render(certificate, store: stores?.store(id: certificate.content.storeID))
+                let pending = try await opened.chain?.outboxState(number) == .pending
+                let bytes = try printer.render(certificate, store: stores?.store(id: certificate.content.storeID), pending: pending)
                 FileHandle.standardOutput.write(Data(bytes))
                 return
             }

@@ -24,8 +24,8 @@ public struct CertificatePrinter: Sendable {
     }
 
     /// The slip's bytes for `certificate`.
-    public func render(_ certificate: Certificate, store: Store?) throws -> [UInt8] {
-        let slip = try Slip(certificate: certificate, store: store, width: width)
+    public func render(_ certificate: Certificate, store: Store?, pending: Bool = false) throws -> [UInt8] {
+        let slip = try Slip(certificate: certificate, store: store, width: width, pending: pending)
         switch format {
         case .text: return Array(slip.text().utf8)
         case .escpos: return try slip.escpos(codePage: codePage, qr: qr)
@@ -50,7 +50,8 @@ public struct CertificatePrinter: Sendable {
             throw StoreError.refused(
                 "Certificate \(number) was printed \(certificate.printCount) time(s) already: give --reason for the reprint.")
         }
-        let bytes = try render(certificate, store: stores?.store(id: certificate.content.storeID))
+        let pending = try await (registry as? PostgresRegistry)?.outboxState(number) == .pending
+        let bytes = try render(certificate, store: stores?.store(id: certificate.content.storeID), pending: pending)
         do throws(PrintError) {
             try await send(port, bytes)
         } catch {

@@ -30,13 +30,19 @@ public struct Slip: Sendable, Hashable {
     public let elements: [SlipElement]
     public let width: PaperWidth
 
-    public init(certificate: Certificate, store: Store?, width: PaperWidth) throws {
+    /// `pending`: issued while the chain registry was unreachable and not yet in it (`offline_issuance: "queue"`);
+    /// the slip says so under the number.
+    public init(certificate: Certificate, store: Store?, width: PaperWidth, pending: Bool = false) throws {
         let content = certificate.content
         let columns = width.columns
         var out: [SlipElement] = []
         out.append(.text("ТРЕЙД-ИН СЕРТИФИКАТЫ", centered: true, bold: true))
         out.append(.text("СЕРТИФИКАТ ТРЕЙД-ИН", centered: true, bold: true))
         out.append(.text("№ \(content.number)", centered: true, bold: true))
+        if pending {
+            out.append(.text("* ЖЕЛІ ТІЗІЛІМІНЕ ЕНГІЗІЛМЕГЕН *", centered: true, bold: true))
+            out.append(.text("* ОЖИДАЕТ ВНЕСЕНИЯ В РЕЕСТР СЕТИ *", centered: true, bold: true))
+        }
         out.append(.rule)
         var storeText = content.storeID
         if let store { storeText += ", \(store.city), \(store.address)" }

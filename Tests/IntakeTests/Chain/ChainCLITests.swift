@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import Grading
 import IntakeStore
+import DeviceSimulators
 import Testing
 
 /// `intake-agent` against the chain registry as a bench runs it: real processes, real PostgreSQL.
@@ -120,5 +121,32 @@ struct ChainCLITests {
             let signature = try TestPostgres.psql(url, "SELECT encode(signature, 'base64') FROM certificate WHERE number = '\(entry.number)'")
             #expect(Data(base64Encoded: signature.replacingOccurrences(of: "\n", with: "")) == entry.certificate.signature)
         }
+    }
+}
+
+extension ChainCLITests {
+    @Test("The daemon migrates the chain and pushes the outbox a station queued while the chain was down")
+    func daemonSyncsTheOutbox() async throws {
+        let url = try TestPostgres.database()
+        let simulator = try USBMuxSimulator.start()
+        defer { simulator.stop() }
+        let daemon = try RunningDaemon(
+            simulator: simulator, arguments: ["--sync-seconds", "1"], environment: ["INTAKE_AGENT_REGISTRY_URL": url]
+        ) { directory in
+            try #"{"offline_issuance": "queue", "registry_timeout_seconds": 1, "station_code": "L3"}"#
+                .write(to: directory.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
+            let queued = try AgentBinary.runBlocking([
+                "certificate", "issue", "--store", "ALA-SAMAL2-100", "--model", "iPhone 11", "--amount", "141000",
+                "--grade", "ok/B", "--holder-name", "Иванова Әлия", "--iin", "900101300007", "--birth-date", "1990-01-01",
+                "--imei", Fixtures.imei(92_001),
+            ], environment: ["INTAKE_AGENT_DATA_DIR": directory.path, "INTAKE_AGENT_REGISTRY_URL": "postgres://intake@127.0.0.1:9/intake"])
+            #expect(queued.status == 0, "\(queued.stderr)")
+        }
+        daemon.waitFor("chain registry migrated")
+        daemon.waitFor("chain registry sync", "pushed=1")
+        #expect(try TestPostgres.psql(url, "SELECT count(*) FROM certificate WHERE issued_offline") == "1")
+        kill(daemon.process.processIdentifier, SIGTERM)
+        daemon.process.waitUntilExit()
+        #expect(daemon.process.terminationStatus == 0)
     }
 }

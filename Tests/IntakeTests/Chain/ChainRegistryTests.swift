@@ -2,6 +2,7 @@
 import Foundation
 import Grading
 import IntakeStore
+import Printing
 import Testing
 
 /// The chain registry on a real PostgreSQL server (`TestPostgres`): stations in their own data directories issuing,
@@ -203,6 +204,13 @@ struct ChainRegistryTests {
             "\($0)".contains("unreachable") && "\($0)".contains("nothing was redeemed")
         }
         #expect(try await station.registry.outbox([.pending]).count == 21)
+        // The slip of a queued certificate says it is not in the chain yet.
+        let slipDirectory = try TemporaryDirectory()
+        let slipPath = slipDirectory.path("slip.txt")
+        _ = try await CertificatePrinter(format: .text).print(
+            conflicting.number, registry: station.certificates, stores: Fixtures.stores, to: PrinterPort(path: slipPath),
+            reason: nil, consultant: "offline")
+        #expect(try String(contentsOfFile: slipPath, encoding: .utf8).contains("ОЖИДАЕТ ВНЕСЕНИЯ В РЕЕСТР СЕТИ"))
 
         _ = try TestPostgres.script(["start", cluster.directory])
         var report = try await station.sync()!

@@ -24,7 +24,10 @@ final class RunningDaemon: @unchecked Sendable {
     private let lines = JournalLines()
 
     /// `prepare` runs on the new data directory before the daemon starts (adding consultants, say).
-    init(simulator: USBMuxSimulator, arguments: [String] = [], prepare: (URL) throws -> Void = { _ in }) throws {
+    init(
+        simulator: USBMuxSimulator, arguments: [String] = [], environment extra: [String: String] = [:],
+        prepare: (URL) throws -> Void = { _ in }
+    ) throws {
         dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("daemon-\(UUID().uuidString)")
         try FileManager.default.createDirectory(
             at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -34,6 +37,7 @@ final class RunningDaemon: @unchecked Sendable {
             "--store", "ALA-MEGA2", "--spool-interval", "0.1", "--listen", "127.0.0.1:0"] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["USBMUXD_SOCKET_ADDRESS"] = simulator.socketAddress
+        for (key, value) in extra { environment[key] = value }
         process.environment = environment
         let err = Pipe()
         process.standardError = err
