@@ -30,6 +30,10 @@ public struct AgentConfiguration: Sendable, Hashable, Codable {
     public var settings: [String] = []
     /// Where the console listens (`HOST:PORT`); `--listen` overrides it. `127.0.0.1:8480` when unset.
     public var listen: String?
+    /// `erase`: how long an erased device may take to come back before the record says it could not be checked.
+    public var eraseReturnTimeoutSeconds: Int = 600
+    /// `erase` of an iPhone: keep the eSIM's cellular plan through the erase (MCInstall `PreserveDataPlan`).
+    public var erasePreserveDataPlan: Bool = true
     /// Where the file was read from, `nil` when defaults are in force.
     public var source: String?
 
@@ -56,6 +60,7 @@ public struct AgentConfiguration: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey {
         case storeID = "store_id", consultant, printer, paperColumns = "paper_columns", catalogPath = "catalog_path"
         case acceptSE3rdGeneration = "accept_se_3rd_generation", settings, listen
+        case eraseReturnTimeoutSeconds = "erase_return_timeout_seconds", erasePreserveDataPlan = "erase_preserve_data_plan"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -68,6 +73,8 @@ public struct AgentConfiguration: Sendable, Hashable, Codable {
         acceptSE3rdGeneration = try c.decodeIfPresent(Bool.self, forKey: .acceptSE3rdGeneration) ?? false
         settings = try c.decodeIfPresent([String].self, forKey: .settings) ?? []
         listen = try c.decodeIfPresent(String.self, forKey: .listen)
+        eraseReturnTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .eraseReturnTimeoutSeconds) ?? 600
+        erasePreserveDataPlan = try c.decodeIfPresent(Bool.self, forKey: .erasePreserveDataPlan) ?? true
         source = nil
     }
 
@@ -107,6 +114,9 @@ public struct AgentConfiguration: Sendable, Hashable, Codable {
             config.source = path
             if let unknown = config.settings.first(where: { !RuleSet.knownSettings.contains($0) }) {
                 throw Invalid(description: "The configuration file \(path) names an unknown setting \(unknown); the settings are \(RuleSet.knownSettings.joined(separator: ", ")).")
+            }
+            guard config.eraseReturnTimeoutSeconds >= 0 else {
+                throw Invalid(description: "The configuration file \(path) sets erase_return_timeout_seconds to \(config.eraseReturnTimeoutSeconds); use a number of seconds, 0 or more.")
             }
             guard config.paperColumns == 48 || config.paperColumns == 32 else {
                 throw Invalid(description: "The configuration file \(path) sets paper_columns to \(config.paperColumns); use 48 (80 mm paper) or 32 (58 mm).")

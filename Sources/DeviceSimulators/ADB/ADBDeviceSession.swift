@@ -210,6 +210,22 @@ final class ADBDeviceSession: Sendable {
         }
         if case .streamNeverCloses = misbehavior { return }
         send(ADBPacket(.clse, id, hostID))
+        if service == "reboot:" {
+            simulator.reboot()
+        } else if Self.isEvaluate(service), !Self.frpActive(profile) {
+            simulator.enterEvaluationMode()
+        }
+    }
+
+    /// `shell...:tradeinmode evaluate`.
+    static func isEvaluate(_ service: String) -> Bool {
+        guard let colon = service.firstIndex(of: ":"), service[..<colon].hasPrefix("shell") else { return false }
+        return service[service.index(after: colon)...].split(separator: " ") == ["tradeinmode", "evaluate"]
+    }
+
+    /// FRP as the profile's `tradeinmode getstatus` reports it.
+    static func frpActive(_ profile: ADBDeviceProfile) -> Bool {
+        profile.commands["tradeinmode getstatus"].flatMap { AndroidParsers.tradeInStatus($0.stdout) }?.frpActive == true
     }
 
     /// Waits for the host's OKAY to our last WRTE (ADB flow control); false when the stream or session closed.
@@ -267,6 +283,7 @@ final class ADBDeviceSession: Sendable {
         if let cmd = command(after: "exec:") {
             return shell.run(cmd).stdout
         }
+        if service == "reboot:" { return [] }
         return nil
     }
 

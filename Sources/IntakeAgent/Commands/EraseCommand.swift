@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// `intake-agent erase`: erases one certified device and prints its signed erasure record; and
+// `intake-agent erasure list | show N | verify PAYLOAD` (design.md).
+
+import AgentCLI
+import ArgumentParser
+import Diagnostics
+import Foundation
+import Grading
+import Intake
+import IntakeStore
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Erase: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "erase",
+        abstract: "Erases one certified device over the cable and prints its signed erasure record.",
+        discussion: """
+            Exits 0 only when the device showed it was erased. Any certificate that is issued or printed may be \
+            erased; a failed erase leaves it valid and records the device as not erased, with the reason.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "The iPhone or iPad to erase, by UDID (with or without its dash).")
+    var udid: String?
+
+    @Option(help: "The device to erase, by USB serial, Apple serial number, UDID or Android serial.")
+    var serial: String?
+
+    @Option(name: .customLong("adb-tcp"), help: "The Android phone to erase over ADB on TCP, as HOST:PORT.")
+    var adbTcp: String?
+
+    @Option(help: "The trade-in certificate whose device this is.")
+    var certificate: String
+
+    @Flag(help: "The consultant confirms the customer is present and agrees to the erase.")
+    var yes = false
+
+    @Option(help: "Seconds to wait for the device to erase and come back; defaults to the configuration's erase_return_timeout_seconds (600).")
+    var returnTimeout: Int?
+
+    @Option(help: "Who erases, for the record and the audit log; defaults to the configuration's consultant, then $USER.")
+    var consultant: String?
+
+    @Flag(help: "Print the erasure record as JSON.")
+    var json = false
+
+    func validate() throws {
+        if [udid, serial, adbTcp].compactMap({ $0 }).count > 1 { throw ValidationError("Give one of --udid, --serial or --adb-tcp.") }
+        if let returnTimeout, returnTimeout < 0 { throw ValidationError("--return-timeout takes a number of seconds, 0 or more.") }
+    }
+
+    func run() async throws {
+        try await reportingFailures {
+            let interactive = isatty(STDIN_FILENO) == 1
+            if !yes && !interactive {
+                throw Failure("An erase needs the consultant's confirmation that the customer is present and agrees: pass --yes (nothing was erased).")
+            }
+            let number = try parseNumber(certificate)
+            let configuration = try global.loadConfiguration()
+            let station = try Station(dataDirectory: global.resolvedDataDir)
+            guard let certificate = try await station.registry.certificate(number) else { throw StoreError.notFound(number) }
+            if let refusal = try await CounterErasure.refusal(for: certificate, records: station.registry) { throw Failure(refusal) }
+            let logger = global.makeLogger()
+            let consultant = consultant ?? configuration.consultant ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+            var settings = ErasureSettings(
+                consultant: consultant, tool: "intake-agent \(AgentVersion.string)",
+                confirmation: yes
+                    ? "The consultant confirmed the customer was present and agreed (--yes)."
+                    : "The consultant confirmed at the terminal that the customer was present and agreed.",
+                preserveDataPlan: configuration.erasePreserveDataPlan,
+                returnTimeout: .seconds(returnTimeout ?? configuration.eraseReturnTimeoutSeconds))
+            settings.stepTimeout = .seconds(10)
+
+            var usb: LibUSBContext?
+            if adbTcp == nil {
+                do { usb = try LibUSBContext(logger: logger) } catch { logger.info("no USB access for Android phones: \(error)") }
+            }
+            defer { usb?.shutdown() }
+            let locator = DeviceLocator(
+                udid: udid, serial: serial, adbTcp: adbTcp,
+                nothingConnected: "No phone is connected: plug in the device of certificate \(number) (unlocked), or list the devices with `intake-agent devices`.")
+            let located = try await locator.locate(usb: usb, iosOptions: IOSReadOptions(trustWait: .zero), logger: logger)
+            let attempt: ErasureAttempt
+            switch located {
+            case .ios(let udid, let read):
+                try await confirmIOS(udid: udid, read: read, certificate: certificate, interactive: interactive, logger: logger)
+                attempt = await CounterErasure.eraseIOS(udid: udid, certificate: certificate, settings: settings) { waited in
+                    Self.progress("waiting for the device to erase and come back (\(waited.components.seconds) s)")
+                }
+            case .adbTCP(let host, let port):
+                try await confirmAndroid(certificate: certificate, interactive: interactive)
+                let key = try DeviceSelection.adbKey(in: global.resolvedDataDir)
+                attempt = await CounterErasure.eraseAndroidTradeIn(
+                    connect: { try ADBTCPTransport(host: host, port: port) }, key: key, certificate: certificate, settings: settings
+                ) { waited in Self.progress("waiting for the phone to wipe itself and come back (\(waited.components.seconds) s)") }
+            case .androidUSB(let phone):
+                guard let usb, phone.kind == .androidADB else {
+                    throw Failure("The phone shows no ADB (USB debugging off, and not in Trade-In Mode): no shell command can factory-reset it; reset it from Settings › System › Reset options › Erase all data with the customer, or give it to the store's technician. Nothing was erased.")
+                }
+                try await confirmAndroid(certificate: certificate, interactive: interactive)
+                let key = try DeviceSelection.adbKey(in: global.resolvedDataDir)
+                let wanted = phone.serial
+                let connect: AndroidTradeInEraser.Connect = {
+                    let phones = try await usb.devices().filter { $0.kind == .androidADB && $0.serial == wanted }
+                    guard let again = phones.first else { throw ADBError.disconnected }
+                    return try ADBUSBTransport(context: usb, device: again)
+                }
+                attempt = await CounterErasure.eraseAndroidTradeIn(connect: connect, key: key, certificate: certificate, settings: settings) {
+                    waited in Self.progress("waiting for the phone to wipe itself and come back (\(waited.components.seconds) s)")
+                }
+            }
+            let draft: ErasureDraft
+            switch attempt {
+            case .refused(let sentence): throw Failure(sentence)
+            case .record(let d): draft = d
+            }
+            let record = try await station.registry.recordErasure(
+                draft, signer: station.key, station: station.issuer.station, at: Date())
+            if json { try Output.json(record.summary) } else { ErasureCommand.printRecord(record) }
+            guard record.content.status == .erased else {
+                throw Failure("Erasure record \(record.number): \(record.content.status.rawValue.replacingOccurrences(of: "_", with: " ")): \(record.content.reason)")
+            }
+        }
+    }
+
+    /// A progress line on standard error while the device is away.
+    static func progress(_ text: String) {
+        FileHandle.standardError.write(Data("\(text)\n".utf8))
+    }
+
+    /// Reads the iPhone (paired, as the intake did), checks it is the certificate's device, and asks the
+    /// consultant when `--yes` was not given. Find My is read again in the session that sends the erase.
+    private func confirmIOS(udid: String, read: IOSReadResult?, certificate: Certificate, interactive: Bool, logger: Logger) async throws {
+        let result: IOSReadResult
+        if let read { result = read } else { result = await IOSDeviceSession.read(udid: udid, options: IOSReadOptions(trustWait: .zero), logger: logger) }
+        guard result.facts.pairing == .paired else {
+            throw Failure(result.failure?.message ?? result.facts.pairing?.advice
+                ?? "The device is not paired with this bench: unlock it and tap Trust, then erase again. Nothing was erased.")
+        }
+        if !CounterErasure.matches(certificate, imeis: result.facts.imei ?? [], serial: result.facts.serialNumber) {
+            throw Failure(CounterErasure.mismatch(certificate, serial: result.facts.serialNumber))
+        }
+        guard !yes else { return }
+        try await ask("Erase \(certificate.content.modelName) (serial \(result.facts.serialNumber ?? "unknown")) of certificate \(certificate.number)? Everything on it is deleted for good. The customer must be present and agree.")
+    }
+
+    private func confirmAndroid(certificate: Certificate, interactive: Bool) async throws {
+        guard !yes else { return }
+        try await ask("Erase \(certificate.content.modelName) of certificate \(certificate.number)? Everything on it is deleted for good. The customer must be present and agree.")
+    }
+
+    private func ask(_ question: String) async throws {
+        let input = TerminalInput()
+        switch await input.nextLine(prompt: question + " Type yes to erase: ") {
+        case .text(let answer) where ["yes", "y", "да", "иә"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased()):
+            return
+        default:
+            throw Failure("The erase was not confirmed: nothing was erased.")
+        }
+    }
+}
