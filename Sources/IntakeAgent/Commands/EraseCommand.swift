@@ -90,30 +90,27 @@ struct Erase: AsyncParsableCommand {
             switch located {
             case .ios(let udid, let read):
                 try await confirmIOS(udid: udid, read: read, certificate: certificate, interactive: interactive, logger: logger)
+                Self.progress("erasing: the device restarts and comes back at its setup screen; waiting up to \(settings.returnTimeout.components.seconds) s")
                 attempt = await CounterErasure.eraseIOS(udid: udid, certificate: certificate, settings: settings) { waited in
                     Self.progress("waiting for the device to erase and come back (\(waited.components.seconds) s)")
                 }
             case .adbTCP(let host, let port):
-                try await confirmAndroid(certificate: certificate, interactive: interactive)
-                let key = try DeviceSelection.adbKey(in: global.resolvedDataDir)
-                attempt = await CounterErasure.eraseAndroidTradeIn(
-                    connect: { try ADBTCPTransport(host: host, port: port) }, key: key, certificate: certificate, settings: settings
-                ) { waited in Self.progress("waiting for the phone to wipe itself and come back (\(waited.components.seconds) s)") }
-            case .androidUSB(let phone):
-                guard let usb, phone.kind == .androidADB else {
-                    throw Failure("The phone shows no ADB (USB debugging off, and not in Trade-In Mode): no shell command can factory-reset it; reset it from Settings › System › Reset options › Erase all data with the customer, or give it to the store's technician. Nothing was erased.")
+                let phone = AndroidPhone(transport: "tcp", connect: { try ADBTCPTransport(host: host, port: port) }, find: nil)
+                attempt = try await eraseAndroid(phone, certificate: certificate, settings: settings, interactive: interactive)
+            case .androidUSB(let found):
+                guard let usb else { throw Failure("The USB bus cannot be opened, so the Android phone cannot be reached: check the agent's permissions.") }
+                let wanted = found.serial
+                let find: @Sendable () async -> USBDeviceInfo? = {
+                    (try? await usb.devices())?.first { ($0.kind == .androidADB || $0.kind == .androidNoDebug) && $0.serial == wanted }
                 }
-                try await confirmAndroid(certificate: certificate, interactive: interactive)
-                let key = try DeviceSelection.adbKey(in: global.resolvedDataDir)
-                let wanted = phone.serial
-                let connect: AndroidTradeInEraser.Connect = {
-                    let phones = try await usb.devices().filter { $0.kind == .androidADB && $0.serial == wanted }
-                    guard let again = phones.first else { throw ADBError.disconnected }
+                let phone = AndroidPhone(transport: "usb", connect: {
+                    guard let again = await find(), again.kind == .androidADB else { throw ADBError.disconnected }
                     return try ADBUSBTransport(context: usb, device: again)
+                }, find: find)
+                if found.kind == .androidNoDebug {
+                    throw Failure("The phone shows no ADB (USB debugging off, and not in Trade-In Mode), so this bench cannot tell which phone it is: turn USB debugging on to erase it here, or reset it from \(CounterErasure.guidedResetSteps(brand: found.manufacturer)) with the customer and give it to the store's technician. Nothing was erased.")
                 }
-                attempt = await CounterErasure.eraseAndroidTradeIn(connect: connect, key: key, certificate: certificate, settings: settings) {
-                    waited in Self.progress("waiting for the phone to wipe itself and come back (\(waited.components.seconds) s)")
-                }
+                attempt = try await eraseAndroid(phone, certificate: certificate, settings: settings, interactive: interactive)
             }
             let draft: ErasureDraft
             switch attempt {
@@ -150,15 +147,12 @@ struct Erase: AsyncParsableCommand {
         try await ask("Erase \(certificate.content.modelName) (serial \(result.facts.serialNumber ?? "unknown")) of certificate \(certificate.number)? Everything on it is deleted for good. The customer must be present and agree.")
     }
 
-    private func confirmAndroid(certificate: Certificate, interactive: Bool) async throws {
-        guard !yes else { return }
-        try await ask("Erase \(certificate.content.modelName) of certificate \(certificate.number)? Everything on it is deleted for good. The customer must be present and agree.")
-    }
-
-    private func ask(_ question: String) async throws {
+    /// Asks `question` at the terminal; anything but yes refuses, with nothing erased.
+    func ask(_ question: String, answer: String = "yes") async throws {
         let input = TerminalInput()
-        switch await input.nextLine(prompt: question + " Type yes to erase: ") {
-        case .text(let answer) where ["yes", "y", "да", "иә"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased()):
+        let accepted = answer == "yes" ? ["yes", "y", "да", "иә"] : [answer]
+        switch await input.nextLine(prompt: question + " Type \(answer) to go on: ") {
+        case .text(let typed) where accepted.contains(typed.trimmingCharacters(in: .whitespaces).lowercased()):
             return
         default:
             throw Failure("The erase was not confirmed: nothing was erased.")

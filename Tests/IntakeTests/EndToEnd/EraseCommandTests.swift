@@ -30,17 +30,6 @@ struct EraseCommandTests {
         return (bench, try await certified(phone, bench: bench))
     }
 
-    /// A certificate for an Android phone by its serial (and IMEI), in a fresh data directory.
-    func certifiedAndroid(serial: String, imei: [String]) async throws -> (BenchCLI, String) {
-        let bench = try BenchCLI()
-        let run = try await bench.run([
-            "certificate", "issue", "--store", "ALA-SAMAL2-100", "--model", "Galaxy S20", "--amount", "10000",
-            "--grade", "ok/B", "--holder-name", "Иванова Әлия", "--iin", Self.iin, "--birth-date", "1990-01-01",
-            "--serial", serial, "--json",
-        ] + imei.flatMap { ["--imei", $0] })
-        return (bench, try BenchCLI.number(run))
-    }
-
     func erase(_ arguments: [String], bench: BenchCLI, environment: [String: String]? = nil) async throws -> AgentBinary.Run {
         try await AgentBinary.run(["erase"] + arguments + ["--data-dir", bench.dataDir.path], environment: environment ?? self.environment)
     }
@@ -250,7 +239,7 @@ struct EraseCommandTests {
             profile: .pixel9TradeIn, auth: .disabled, reboot: .init(delay: .milliseconds(300), returns: true)))
         let port = try simulator.listen()
         defer { simulator.stop() }
-        let (bench, number) = try await certifiedAndroid(serial: "4A021FDAQ00123", imei: ["358240050123454"])
+        let (bench, number) = try await BenchCLI.certifiedAndroid(serial: "4A021FDAQ00123", imei: ["358240050123454"])
 
         let run = try await erase(["--adb-tcp", "127.0.0.1:\(port)", "--certificate", number, "--yes", "--json"], bench: bench)
         #expect(run.status == 0, "\(run.stderr)")
@@ -272,7 +261,7 @@ struct EraseCommandTests {
         let simulator = ADBDeviceSimulator(.init(profile: .pixel8TradeInFRP, auth: .disabled))
         let port = try simulator.listen()
         defer { simulator.stop() }
-        let (bench, number) = try await certifiedAndroid(serial: "38021FDH2000KZ", imei: [])
+        let (bench, number) = try await BenchCLI.certifiedAndroid(serial: "38021FDH2000KZ", imei: [])
         let run = try await erase(["--adb-tcp", "127.0.0.1:\(port)", "--certificate", number, "--yes", "--json"], bench: bench)
         #expect(run.status == 1)
         let record = try Self.json(run)
