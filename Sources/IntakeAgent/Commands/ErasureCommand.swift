@@ -95,8 +95,7 @@ struct ErasureCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                var ring = try keys.map { try KeyRing(contentsOf: URL(fileURLWithPath: $0)) } ?? KeyRing()
-                if let own = try? StationKey.loadExisting(in: global.resolvedDataDir) { try ring.add(publicKey: own.publicKey) }
+                let ring = try offlineKeyRing(keys, dataDirectory: global.resolvedDataDir)
                 let output: VerifyOutput
                 if let number = ErasureNumber(payload) {
                     let station = try Station(dataDirectory: global.resolvedDataDir)
@@ -110,7 +109,7 @@ struct ErasureCommand: AsyncParsableCommand {
                                           keyID: scanned.content.keyID, status: scanned.content.status,
                                           certificate: scanned.content.certificate)
                     if !output.signatureValid, ring.keys[scanned.content.keyID] == nil {
-                        throw Failure("Erasure record \(scanned.content.number) is signed by station key \(scanned.content.keyID), which is not in the key list: get the chain's current list and pass it with --keys.")
+                        throw unknownKey("Erasure record \(scanned.content.number)", scanned.content.keyID)
                     }
                 } else {
                     throw Failure("That is neither an erasure record number nor an erasure record's QR payload: scan the QR code again or type the number.")
