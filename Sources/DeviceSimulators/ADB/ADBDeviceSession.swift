@@ -169,6 +169,9 @@ final class ADBDeviceSession: Sendable {
             return
         }
         send(ADBPacket(.okay, id, hostID))
+        // TradeInModeService sets the property before `tradeinmode evaluate` exits; adbd restarts after.
+        let evaluating = Self.isEvaluate(service) && profile.tradeInMode && !Self.frpActive(profile)
+        if evaluating { simulator.enterEvaluationMode() }
         if configuration.shellLatency > .zero { Thread.sleep(forTimeInterval: configuration.shellLatency.seconds) }
 
         let misbehavior = claimMisbehavior(for: service)
@@ -212,8 +215,8 @@ final class ADBDeviceSession: Sendable {
         send(ADBPacket(.clse, id, hostID))
         if service == "reboot:" {
             simulator.reboot()
-        } else if Self.isEvaluate(service), !Self.frpActive(profile) {
-            simulator.enterEvaluationMode()
+        } else if evaluating {
+            simulator.restartAdbd()
         }
     }
 

@@ -186,8 +186,9 @@ public final class ADBDeviceSimulator: Sendable {
 
     // MARK: - Trade-in evaluation and reboots
 
-    /// `tradeinmode evaluate` succeeded (AOSP `TradeInModeService.enterEvaluationMode`): the wipe marker is written,
-    /// `persist.adb.tradeinmode` becomes 2 and adbd restarts without trade-in restrictions or authorisation.
+    /// `tradeinmode evaluate` succeeded (AOSP `TradeInModeService.enterEvaluationMode`): the wipe marker is written
+    /// and `persist.adb.tradeinmode` becomes 2; adbd then restarts (``restartAdbd()``) without trade-in
+    /// restrictions or authorisation.
     func enterEvaluationMode() {
         current.withLock { c in
             c.profile.tradeInMode = false
@@ -195,6 +196,10 @@ public final class ADBDeviceSimulator: Sendable {
             c.auth = .disabled
         }
         wipeArmed.withLock { $0 = true }
+    }
+
+    /// `ctl.restart adbd`: every host connection drops; the port keeps listening.
+    func restartAdbd() {
         for session in sessions.withLock({ Array($0.values) }) { session.transport.close() }
     }
 

@@ -124,22 +124,36 @@ public enum AndroidTradeInEraser {
         first.close()
 
         // MARK: Evaluation mode: the wipe is armed; reboot
-        guard let evaluation = await reconnect(connect: connect, key: key, options: options, within: options.restartTimeout) else {
-            erasure.result = .armedNoReturn("The phone did not come back after `tradeinmode evaluate` restarted adbd: unplug it, plug it in again and read it.")
+        // adbd restarts a moment after `evaluate` exits: a connection made before the restart dies with it, so
+        // the property is read again until it says 2 or the restart deadline passes.
+        let clock = ContinuousClock()
+        let restartDeadline = clock.now + options.restartTimeout
+        var evaluation: ADBConnection?
+        var seen = "unreadable"
+        while evaluation == nil, clock.now < restartDeadline {
+            if let candidate = await reconnect(connect: connect, key: key, options: options, within: options.pollInterval) {
+                do {
+                    let property = try await candidate.shell("getprop persist.adb.tradeinmode", timeout: options.commandTimeout)
+                    seen = property.text.trimmingCharacters(in: .whitespacesAndNewlines)
+                    if seen == "2" { evaluation = candidate } else { candidate.close() }
+                } catch ADBError.serviceRefused {
+                    seen = "still the trade-in foyer's"
+                    candidate.close()
+                } catch {
+                    candidate.close()
+                }
+            }
+            if evaluation == nil { try? await Task.sleep(for: options.pollInterval) }
+        }
+        guard let evaluation else {
+            erasure.result = .refused("The phone answered `tradeinmode evaluate` but did not come back in evaluation mode within \(Int(options.restartTimeout.components.seconds)) s (persist.adb.tradeinmode \(seen)), so no wipe is known to be armed: read it again before handing it over.")
             return erasure
         }
-        let property = try? await evaluation.shell("getprop persist.adb.tradeinmode", timeout: options.commandTimeout)
-        erasure.evaluationState = property.map { $0.text.trimmingCharacters(in: .whitespacesAndNewlines) }
-        guard erasure.evaluationState == "2" else {
-            evaluation.close()
-            erasure.result = .refused("The phone answered `tradeinmode evaluate` but is not in evaluation mode (persist.adb.tradeinmode is \(erasure.evaluationState.map { "\"\($0)\"" } ?? "unreadable")), so no wipe is armed: nothing was erased.")
-            return erasure
-        }
+        erasure.evaluationState = "2"
         _ = try? await evaluation.read(service: "reboot:", timeout: options.commandTimeout)
         evaluation.close()
 
         // MARK: The return: the foyer again, same identity
-        let clock = ContinuousClock()
         let start = clock.now
         var lastProgress = start
         while clock.now - start < options.returnTimeout {

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 public import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What an erasure attempt ended with (design.md: `erased`, `erased_unverified`, `not_erased`).
 public enum ErasureStatus: String, Sendable, Hashable, Codable, CaseIterable {
@@ -221,8 +224,8 @@ public struct ErasureContent: Sendable, Hashable {
         storeID = draft.storeID
         self.station = station
         // Stored and signed to the millisecond, so the bytes signed are the bytes read back.
-        startedAt = Timestamp.parse(Timestamp.format(draft.startedAt)) ?? draft.startedAt
-        finishedAt = Timestamp.parse(Timestamp.format(draft.finishedAt)) ?? draft.finishedAt
+        startedAt = ErasureTime.normalized(draft.startedAt)
+        finishedAt = ErasureTime.normalized(draft.finishedAt)
         destination = draft.destination
         self.keyID = keyID
     }
@@ -236,7 +239,7 @@ public struct ErasureContent: Sendable, Hashable {
             method.technique, tool, device.make, device.model, device.modelIdentifier, device.serial,
             device.imeis.joined(separator: "\n"), device.media, verification.method, verification.byDevice.joined(separator: "\n"),
             verification.byConsultantOnly.joined(separator: "\n"), verification.result, consultant, storeID, station,
-            Timestamp.format(startedAt), Timestamp.format(finishedAt), destination,
+            ErasureTime.format(startedAt), ErasureTime.format(finishedAt), destination,
         ]
         return text.map { Array($0.utf8) } + [keyID.bytes]
     }
@@ -278,7 +281,7 @@ public struct ErasureContent: Sendable, Hashable {
         guard let number = ErasureNumber(t[0]), number.rawValue == t[0], number.certificate.rawValue == t[1],
             let status = ErasureStatus(rawValue: t[2]), let method = ErasureMethod(rawValue: t[4]),
             method.sanitization == t[5], method.technique == t[6],
-            let started = Timestamp.parse(t[21]), let finished = Timestamp.parse(t[22]), let keyID = KeyID(bytes: fields[24])
+            let started = ErasureTime.parse(t[21]), let finished = ErasureTime.parse(t[22]), let keyID = KeyID(bytes: fields[24])
         else { return nil }
         let draft = ErasureDraft(
             certificate: number.certificate, status: status, reason: t[3], method: method, tool: t[7],
@@ -288,6 +291,32 @@ public struct ErasureContent: Sendable, Hashable {
         let content = ErasureContent(number: number, draft: draft, station: t[20], keyID: keyID)
         guard (try? content.canonicalEncoding()) == Array(bytes) else { return nil }
         return content
+    }
+}
+
+/// An erasure record's times: whole milliseconds, written `2026-12-02T01:02:10.123Z` from the integer count, so
+/// formatting a parsed time gives the same text again (a `Date` is a binary fraction: formatting it directly can
+/// read one millisecond low after a round trip, and the signed bytes would no longer be the bytes read back).
+enum ErasureTime {
+    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+
+    static func normalized(_ date: Date) -> Date { Date(timeIntervalSince1970: Double(milliseconds(date)) / 1000) }
+
+    static func format(_ date: Date) -> String {
+        let ms = milliseconds(date)
+        let seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
+        var time = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
+            Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(ms - seconds * 1000))
+    }
+
+    static func parse(_ text: String) -> Date? {
+        guard let date = Timestamp.parse(text) else { return nil }
+        let normalized = normalized(date)
+        return format(normalized) == text ? normalized : nil
     }
 }
 

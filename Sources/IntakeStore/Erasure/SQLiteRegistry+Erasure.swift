@@ -95,8 +95,8 @@ extension SQLiteRegistry: ErasureRecords {
                 c.tool, c.device.make, c.device.model, c.device.modelIdentifier, c.device.serial,
                 c.device.imeis.joined(separator: "\n"), c.device.media, c.verification.method,
                 c.verification.byDevice.joined(separator: "\n"), c.verification.byConsultantOnly.joined(separator: "\n"),
-                c.verification.result, c.consultant, c.storeID, c.station, Timestamp.format(c.startedAt),
-                Timestamp.format(c.finishedAt), c.destination, c.keyID.hex, signature, Timestamp.format(createdAt),
+                c.verification.result, c.consultant, c.storeID, c.station, ErasureTime.format(c.startedAt),
+                ErasureTime.format(c.finishedAt), c.destination, c.keyID.hex, signature, Timestamp.format(createdAt),
             ])
     }
 
@@ -118,8 +118,8 @@ extension SQLiteRegistry: ErasureRecords {
         guard let certificate = CertificateNumber(try text("certificate")) else { throw damaged("certificate") }
         guard let status = ErasureStatus(rawValue: try text("status")) else { throw damaged("status") }
         guard let method = ErasureMethod(rawValue: try text("method")) else { throw damaged("method") }
-        guard let started = Timestamp.parse(try text("started_at")) else { throw damaged("started_at") }
-        guard let finished = Timestamp.parse(try text("finished_at")) else { throw damaged("finished_at") }
+        guard let started = ErasureTime.parse(try text("started_at")) else { throw damaged("started_at") }
+        guard let finished = ErasureTime.parse(try text("finished_at")) else { throw damaged("finished_at") }
         guard let keyID = KeyID(hex: try text("key_id")) else { throw damaged("key_id") }
         guard let signature = Data.fromDatabaseValue(row["signature"] as DatabaseValue) else { throw damaged("signature") }
         let draft = ErasureDraft(

@@ -106,6 +106,25 @@ struct EraseCommandTests {
         #expect(again.stderr.contains("already erased"), "\(again.stderr)")
     }
 
+    @Test func twoPhonesErasingAtOnceOnOneBenchAreEachErasedAndRecorded() async throws {
+        let first = SimulatedIOSDevice.cleanIPhone11.withFreshIdentity().withErase(.erases(rebootDelay: .milliseconds(400)))
+        let second = SimulatedIOSDevice.oldIPhone7.withFreshIdentity().withErase(.erases(rebootDelay: .milliseconds(100))).withSessionSSL()
+        let (bench, firstNumber) = try await pluggedAndCertified(first)
+        defer { Self.simulator.detach(udid: first.udid) }
+        Self.simulator.attach(second, alreadyPaired: true)
+        defer { Self.simulator.detach(udid: second.udid) }
+        let secondNumber = try await certified(second, bench: bench)
+
+        async let a = erase(["--udid", first.udid, "--certificate", firstNumber, "--yes", "--json"], bench: bench)
+        async let b = erase(["--udid", second.udid, "--certificate", secondNumber, "--yes", "--json"], bench: bench)
+        let (runA, runB) = try await (a, b)
+        #expect(runA.status == 0, "\(runA.stderr)")
+        #expect(runB.status == 0, "\(runB.stderr)")
+        #expect(try Self.json(runA)["certificate"] as? String == firstNumber)
+        #expect(try Self.json(runB)["certificate"] as? String == secondNumber)
+        #expect(try storedRows(bench).count == 2)
+    }
+
     @Test func findMyOnSendsNothingAndRecordsTheDeviceNotErased() async throws {
         let phone = SimulatedIOSDevice.findMyWithPasscode.withFreshIdentity()
         let (bench, number) = try await pluggedAndCertified(phone)
