@@ -18,7 +18,7 @@ struct ErasureCommand: AsyncParsableCommand {
         Output.line("  certificate:  \(c.certificate)")
         if !c.reason.isEmpty { Output.line("  reason:       \(c.reason)") }
         Output.line("  device:       \([c.device.make, c.device.model].filter { !$0.isEmpty }.joined(separator: " ")) (\(c.device.modelIdentifier)), serial \(c.device.serial)\(c.device.imeis.isEmpty ? "" : ", IMEI " + c.device.imeis.joined(separator: ", "))")
-        Output.line("  method:       \(c.method.rawValue) (\(c.method.sanitization)): \(c.method.technique)")
+        Output.line("  method:       \(c.method.rawValue) (\(c.sanitization)): \(c.method.technique)")
         Output.line("  verification: \(c.verification.method)")
         for fact in c.verification.byDevice { Output.line("    device:     \(fact)") }
         for fact in c.verification.byConsultantOnly { Output.line("    consultant: \(fact)") }

@@ -140,6 +140,8 @@ public struct ErasureDraft: Sendable, Hashable {
     /// Why it is not `erased` (empty when it is).
     public var reason: String
     public var method: ErasureMethod
+    /// The NIST SP 800-88 category the record claims (the method's, ``ErasureMethod/sanitization``).
+    public var sanitization: String
     public var tool: String
     public var device: ErasureDevice
     public var verification: ErasureVerification
@@ -159,6 +161,7 @@ public struct ErasureDraft: Sendable, Hashable {
         self.status = status
         self.reason = reason
         self.method = method
+        sanitization = method.sanitization
         self.tool = tool
         self.device = device
         self.verification = verification
@@ -179,26 +182,27 @@ public struct ErasureDraft: Sendable, Hashable {
 ///
 /// | # | field | # | field |
 /// |---|---|---|---|
-/// | 1 | number (`ALA-2611-7KA2B3-X-E1`) | 14 | media |
-/// | 2 | certificate number | 15 | verification method |
-/// | 3 | status | 16 | verified by the device (list) |
-/// | 4 | reason (empty when erased) | 17 | confirmed by the consultant only (list) |
-/// | 5 | method | 18 | verification result |
-/// | 6 | sanitization (`purge`, `clear`) | 19 | consultant |
-/// | 7 | technique | 20 | store id |
-/// | 8 | tool and version | 21 | station code |
-/// | 9 | device make | 22 | started at |
-/// | 10 | device model | 23 | finished at |
-/// | 11 | model identifier | 24 | destination |
-/// | 12 | device serial | 25 | key id |
-/// | 13 | IMEIs (list) | | |
+/// | 1 | number (`ALA-2611-7KA2B3-X-E1`) | 13 | media |
+/// | 2 | certificate number | 14 | verification method |
+/// | 3 | status | 15 | verified by the device (list) |
+/// | 4 | reason (empty when erased) | 16 | confirmed by the consultant only (list) |
+/// | 5 | method (``ErasureMethod`` raw value) | 17 | verification result |
+/// | 6 | sanitization (`purge`, `clear`) | 18 | consultant |
+/// | 7 | tool and version | 19 | store id |
+/// | 8 | device make | 20 | station code |
+/// | 9 | device model | 21 | started at |
+/// | 10 | model identifier | 22 | finished at |
+/// | 11 | device serial | 23 | destination |
+/// | 12 | IMEIs (list) | 24 | key id |
 ///
-/// The record names no holder: the trade-in certificate it points to holds who traded the device in.
+/// The method's technique sentence is not signed: the method id is, and it keeps its meaning. The record names no
+/// holder: the trade-in certificate it points to holds who traded the device in.
 public struct ErasureContent: Sendable, Hashable {
     public var number: ErasureNumber
     public var status: ErasureStatus
     public var reason: String
     public var method: ErasureMethod
+    public var sanitization: String
     public var tool: String
     public var device: ErasureDevice
     public var verification: ErasureVerification
@@ -217,6 +221,7 @@ public struct ErasureContent: Sendable, Hashable {
         status = draft.status
         reason = draft.reason
         method = draft.method
+        sanitization = draft.sanitization
         tool = draft.tool
         device = draft.device
         verification = draft.verification
@@ -231,12 +236,11 @@ public struct ErasureContent: Sendable, Hashable {
     }
 
     static let magic: [UInt8] = Array("IAE1".utf8)
-    static let fieldCount = 25
+    static let fieldCount = 24
 
     private var fields: [[UInt8]] {
         let text: [String] = [
-            number.rawValue, certificate.rawValue, status.rawValue, reason, method.rawValue, method.sanitization,
-            method.technique, tool, device.make, device.model, device.modelIdentifier, device.serial,
+            number.rawValue, certificate.rawValue, status.rawValue, reason, method.rawValue, sanitization, tool, device.make, device.model, device.modelIdentifier, device.serial,
             device.imeis.joined(separator: "\n"), device.media, verification.method, verification.byDevice.joined(separator: "\n"),
             verification.byConsultantOnly.joined(separator: "\n"), verification.result, consultant, storeID, station,
             ErasureTime.format(startedAt), ErasureTime.format(finishedAt), destination,
@@ -280,15 +284,15 @@ public struct ErasureContent: Sendable, Hashable {
         func list(_ s: String) -> [String] { s.isEmpty ? [] : s.components(separatedBy: "\n") }
         guard let number = ErasureNumber(t[0]), number.rawValue == t[0], number.certificate.rawValue == t[1],
             let status = ErasureStatus(rawValue: t[2]), let method = ErasureMethod(rawValue: t[4]),
-            method.sanitization == t[5], method.technique == t[6],
-            let started = ErasureTime.parse(t[21]), let finished = ErasureTime.parse(t[22]), let keyID = KeyID(bytes: fields[24])
+            let started = ErasureTime.parse(t[20]), let finished = ErasureTime.parse(t[21]), let keyID = KeyID(bytes: fields[23])
         else { return nil }
-        let draft = ErasureDraft(
-            certificate: number.certificate, status: status, reason: t[3], method: method, tool: t[7],
-            device: ErasureDevice(make: t[8], model: t[9], modelIdentifier: t[10], serial: t[11], imeis: list(t[12]), media: t[13]),
-            verification: ErasureVerification(method: t[14], byDevice: list(t[15]), byConsultantOnly: list(t[16]), result: t[17]),
-            consultant: t[18], storeID: t[19], startedAt: started, finishedAt: finished, destination: t[23])
-        let content = ErasureContent(number: number, draft: draft, station: t[20], keyID: keyID)
+        var draft = ErasureDraft(
+            certificate: number.certificate, status: status, reason: t[3], method: method, tool: t[6],
+            device: ErasureDevice(make: t[7], model: t[8], modelIdentifier: t[9], serial: t[10], imeis: list(t[11]), media: t[12]),
+            verification: ErasureVerification(method: t[13], byDevice: list(t[14]), byConsultantOnly: list(t[15]), result: t[16]),
+            consultant: t[17], storeID: t[18], startedAt: started, finishedAt: finished, destination: t[22])
+        draft.sanitization = t[5]
+        let content = ErasureContent(number: number, draft: draft, station: t[19], keyID: keyID)
         guard (try? content.canonicalEncoding()) == Array(bytes) else { return nil }
         return content
     }
@@ -377,7 +381,7 @@ public struct ErasureSummary: Sendable, Hashable, Codable {
         status = c.status
         reason = c.reason.isEmpty ? nil : c.reason
         method = c.method
-        sanitization = c.method.sanitization
+        sanitization = c.sanitization
         technique = c.method.technique
         tool = c.tool
         device = c.device

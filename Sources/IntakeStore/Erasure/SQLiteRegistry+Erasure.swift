@@ -84,15 +84,15 @@ extension SQLiteRegistry: ErasureRecords {
     private static func insert(_ c: ErasureContent, signature: Data, createdAt: Date, _ db: Database) throws {
         try db.execute(
             sql: """
-                INSERT INTO erasure (number, certificate, attempt, status, reason, method, tool, device_make, device_model,
+                INSERT INTO erasure (number, certificate, attempt, status, reason, method, sanitization, tool, device_make, device_model,
                     device_model_identifier, device_serial, device_imeis, media, verification_method, verified_by_device,
                     confirmed_by_consultant, verification_result, consultant, store_id, station, started_at, finished_at,
                     destination, key_id, signature, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 c.number.rawValue, c.certificate.rawValue, c.number.attempt, c.status.rawValue, c.reason, c.method.rawValue,
-                c.tool, c.device.make, c.device.model, c.device.modelIdentifier, c.device.serial,
+                c.sanitization, c.tool, c.device.make, c.device.model, c.device.modelIdentifier, c.device.serial,
                 c.device.imeis.joined(separator: "\n"), c.device.media, c.verification.method,
                 c.verification.byDevice.joined(separator: "\n"), c.verification.byConsultantOnly.joined(separator: "\n"),
                 c.verification.result, c.consultant, c.storeID, c.station, ErasureTime.format(c.startedAt),
@@ -122,7 +122,7 @@ extension SQLiteRegistry: ErasureRecords {
         guard let finished = ErasureTime.parse(try text("finished_at")) else { throw damaged("finished_at") }
         guard let keyID = KeyID(hex: try text("key_id")) else { throw damaged("key_id") }
         guard let signature = Data.fromDatabaseValue(row["signature"] as DatabaseValue) else { throw damaged("signature") }
-        let draft = ErasureDraft(
+        var draft = ErasureDraft(
             certificate: certificate, status: status, reason: try text("reason"), method: method, tool: try text("tool"),
             device: ErasureDevice(
                 make: try text("device_make"), model: try text("device_model"),
@@ -133,6 +133,7 @@ extension SQLiteRegistry: ErasureRecords {
                 byConsultantOnly: try list("confirmed_by_consultant"), result: try text("verification_result")),
             consultant: try text("consultant"), storeID: try text("store_id"), startedAt: started, finishedAt: finished,
             destination: try text("destination"))
+        draft.sanitization = try text("sanitization")
         // A number whose certificate part disagrees with the certificate column was edited: the signature (over
         // the number) then fails, because the content is built from the number.
         let content = ErasureContent(

@@ -294,6 +294,7 @@ enum RegistrySchema {
             status TEXT NOT NULL CHECK (status IN ('erased', 'erased_unverified', 'not_erased')),
             reason TEXT NOT NULL,
             method TEXT NOT NULL,
+            sanitization TEXT NOT NULL,
             tool TEXT NOT NULL,
             device_make TEXT NOT NULL,
             device_model TEXT NOT NULL,
