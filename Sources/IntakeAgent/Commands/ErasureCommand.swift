@@ -4,13 +4,14 @@ import ArgumentParser
 import Foundation
 import Grading
 import IntakeStore
+import Printing
 
 /// `intake-agent erasure list | show N | verify PAYLOAD`: the signed erasure records.
 struct ErasureCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "erasure",
         abstract: "Lists, shows and verifies signed erasure records.",
-        subcommands: [List.self, Show.self, Verify.self])
+        subcommands: [List.self, Show.self, Verify.self, PrintSlip.self])
 
     static func printRecord(_ record: ErasureRecord) {
         let c = record.content
@@ -77,6 +78,45 @@ struct ErasureCommand: AsyncParsableCommand {
                 }
                 guard record.signatureValid else { throw ErasureCommand.altered(parsed) }
                 if json { try Output.json(record.summary) } else { ErasureCommand.printRecord(record) }
+            }
+        }
+    }
+
+    struct PrintSlip: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "print", abstract: "Prints an erasure record's slip (Kazakh and Russian, with its QR code).")
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The erasure record's number.")
+        var number: String
+        @OptionGroup var slipOptions: SlipOptions
+        @Option(help: "The printer device (/dev/usb/lp0) or a file; without it the slip goes to stdout.")
+        var output: String?
+        @Option(help: "Who prints, for the audit log; defaults to $USER.")
+        var consultant: String?
+
+        func run() async throws {
+            try await reportingFailures {
+                guard let parsed = ErasureNumber(number) else {
+                    throw Failure("\"\(number)\" is not an erasure record number (a certificate number and -E1, -E2...).")
+                }
+                let (paper, page, rendering) = try slipOptions.resolved()
+                let station = try Station(dataDirectory: global.resolvedDataDir)
+                guard let record = try await station.registry.erasure(parsed) else {
+                    throw Failure("No erasure record \(parsed) is in this registry.")
+                }
+                guard record.signatureValid else { throw ErasureCommand.altered(parsed) }
+                let slip = try Slip(erasure: record, store: (try? StoreList.loadDefault())?.store(id: record.content.storeID), width: paper)
+                let bytes = slipOptions.format == .text ? Array(slip.text().utf8) : try slip.escpos(codePage: page, qr: rendering)
+                guard let output else {
+                    FileHandle.standardOutput.write(Data(bytes))
+                    return
+                }
+                try PrinterPort(path: output).send(bytes)
+                try await station.registry.record(AuditEvent(
+                    event: "erasure.printed", consultant: consultant ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown",
+                    certificate: record.content.certificate, detail: "\(parsed) to \(output)", time: Date()))
+                Output.line("Erasure record \(parsed) printed to \(output).")
             }
         }
     }

@@ -96,7 +96,20 @@ struct EraseCommandTests {
         let list = try await bench.run(["erasure", "list", "--json"])
         #expect(list.status == 0, "\(list.stderr)")
         let text = try await bench.run(["erasure", "show", number + "-E1", "--json"])
-        for output in [run.stdout, run.stderr, verify.stdout, show.stdout, list.stdout, text.stdout] + (try storedRows(bench)) {
+        // The second slip: bilingual, the result, the device, its QR code; on a printer (a file here) as ESC/POS.
+        let slip = try await bench.run(["erasure", "print", number + "-E1", "--width", "32"])
+        #expect(slip.status == 0, "\(slip.stderr)")
+        for wanted in ["АКТ СТИРАНИЯ ДАННЫХ", "ДАННЫЕ СТЁРТЫ", "№ \(number)-E1", "S/N:", phone.serialNumber, "Purge", "QR:"] {
+            #expect(slip.stdout.contains(wanted), "\(wanted): \(slip.stdout)")
+        }
+        #expect(slip.stdout.split(separator: "\n").allSatisfy { $0.count <= 32 }, "\(slip.stdout)")
+        let printer = bench.directory.path("lp0")
+        let printed = try await bench.run(["erasure", "print", number + "-E1", "--format", "escpos", "--output", printer])
+        #expect(printed.status == 0, "\(printed.stderr)")
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: printer)))
+        #expect(bytes.starts(with: [0x1B, 0x40]), "ESC @ first")
+        #expect((0..<max(0, bytes.count - 2)).contains { bytes[$0..<$0 + 3] == [0x1D, 0x28, 0x6B] }, "GS ( k: the printer draws the QR code")
+        for output in [run.stdout, run.stderr, verify.stdout, show.stdout, list.stdout, text.stdout, slip.stdout] + (try storedRows(bench)) {
             #expect(!output.contains(Self.iin), "the full IIN leaked: \(output)")
         }
         #expect(try storedRows(bench).count == 1)
