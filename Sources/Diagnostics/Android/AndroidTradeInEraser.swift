@@ -187,7 +187,9 @@ public enum AndroidTradeInEraser {
             }
             do { try await Task.sleep(for: options.pollInterval) } catch { break }
         }
-        erasure.result = .armedNoReturn("The phone rebooted to wipe itself but was not back in trade-in mode within \(Int(options.returnTimeout.components.seconds)) s.")
+        erasure.result = Task.isCancelled
+            ? .armedNoReturn("The erase was interrupted (the agent was stopped) while the phone was wiping itself, so its return was not checked.")
+            : .armedNoReturn("The phone rebooted to wipe itself but was not back in trade-in mode within \(Int(options.returnTimeout.components.seconds)) s.")
         return erasure
     }
 

@@ -156,7 +156,10 @@ public enum IOSEraser {
             }
             return .notSent("The device stopped answering while reading \(step), so no erase was sent: plug it in again and retry.", facts: facts)
         case .cancelled:
-            return .notSent("The erase was cancelled before anything was sent.", facts: IOSEraseFacts(udid: udid))
+            // Stopped from outside at any step: whether the request had gone out is not known.
+            var facts = IOSEraseFacts(udid: udid)
+            facts.muxID = muxID
+            return .uncertain("The erase was interrupted while talking to the device: the request may or may not have reached it.", facts: facts)
         }
     }
 

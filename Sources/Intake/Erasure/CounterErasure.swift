@@ -127,6 +127,12 @@ public enum CounterErasure {
             guard returned else {
                 let waited = Int(settings.returnTimeout.components.seconds)
                 if left { byDevice.append("The device left usbmuxd after the request.") }
+                if Task.isCancelled {
+                    let interrupted = "The erase was interrupted (the agent was stopped) before the device came back, so its state was not checked: check it shows the Hello screen, and erase it again if not."
+                    return uncertain == nil
+                        ? draft(.erasedUnverified, reason: interrupted, result: "Acknowledged; interrupted before the return.", devices: byDevice)
+                        : draft(.notErased, reason: "\(uncertain!) \(interrupted)", result: "Unknown.", devices: byDevice)
+                }
                 if let uncertain {
                     return draft(.notErased, reason: "\(uncertain) It did not come back within \(waited) s: check it on the device.", result: "Unknown.", devices: byDevice)
                 }

@@ -23,9 +23,9 @@ extension Erase {
         AndroidReader.Options(commandTimeout: .seconds(10), handshake: .init(answer: .seconds(5), allow: .seconds(5)))
     }
 
-    func eraseAndroid(_ phone: AndroidPhone, certificate: Certificate, settings: ErasureSettings, interactive: Bool) async throws
-        -> ErasureAttempt
-    {
+    func eraseAndroid(
+        _ phone: AndroidPhone, certificate: Certificate, settings: ErasureSettings, interactive: Bool, registry: SQLiteRegistry
+    ) async throws -> ErasureAttempt {
         let key = try DeviceSelection.adbKey(in: global.resolvedDataDir)
         // What the phone is (Trade-In Mode or a full shell) and who it is, without changing anything on it.
         let before: DeviceReport
@@ -40,8 +40,13 @@ extension Erase {
                 try await ask("Erase \(certificate.content.modelName) of certificate \(certificate.number)? Everything on it is deleted for good. The customer must be present and agree.")
             }
             Self.progress("erasing: the phone restarts, wipes itself and comes back at its setup wizard; waiting up to \(settings.returnTimeout.components.seconds) s")
-            return await CounterErasure.eraseAndroidTradeIn(connect: phone.connect, key: key, certificate: certificate, settings: settings) {
-                waited in Self.progress("waiting for the phone to wipe itself and come back (\(waited.components.seconds) s)")
+            try await Self.auditStart(
+                certificate, "tradeinmode evaluate to Android phone \(before.serial ?? "?") over \(phone.transport)",
+                consultant: settings.consultant, registry: registry)
+            return await Self.interruptible {
+                await CounterErasure.eraseAndroidTradeIn(connect: phone.connect, key: key, certificate: certificate, settings: settings) {
+                    waited in Self.progress("waiting for the phone to wipe itself and come back (\(waited.components.seconds) s)")
+                }
             }
         case .authorized:
             return try await guidedReset(phone, key: key, before: before, certificate: certificate, settings: settings, interactive: interactive)

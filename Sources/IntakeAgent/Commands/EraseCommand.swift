@@ -11,6 +11,7 @@ import Grading
 import Intake
 import IntakeStore
 import Logging
+import UnixSignals
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -68,14 +69,13 @@ struct Erase: AsyncParsableCommand {
             if let refusal = try await CounterErasure.refusal(for: certificate, records: station.registry) { throw Failure(refusal) }
             let logger = global.makeLogger()
             let consultant = consultant ?? configuration.consultant ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
-            var settings = ErasureSettings(
+            let settings = ErasureSettings(
                 consultant: consultant, tool: "intake-agent \(AgentVersion.string)",
                 confirmation: yes
                     ? "The consultant confirmed the customer was present and agreed (--yes)."
                     : "The consultant confirmed at the terminal that the customer was present and agreed.",
                 preserveDataPlan: configuration.erasePreserveDataPlan,
-                returnTimeout: .seconds(returnTimeout ?? configuration.eraseReturnTimeoutSeconds))
-            settings.stepTimeout = .seconds(10)
+                returnTimeout: .seconds(returnTimeout ?? configuration.eraseReturnTimeoutSeconds), stepTimeout: .seconds(10))
 
             var usb: LibUSBContext?
             if adbTcp == nil {
@@ -91,12 +91,15 @@ struct Erase: AsyncParsableCommand {
             case .ios(let udid, let read):
                 try await confirmIOS(udid: udid, read: read, certificate: certificate, interactive: interactive, logger: logger)
                 Self.progress("erasing: the device restarts and comes back at its setup screen; waiting up to \(settings.returnTimeout.components.seconds) s")
-                attempt = await CounterErasure.eraseIOS(udid: udid, certificate: certificate, settings: settings) { waited in
-                    Self.progress("waiting for the device to erase and come back (\(waited.components.seconds) s)")
+                try await Self.auditStart(certificate, "MCInstall EraseDevice to iOS device \(udid)", consultant: consultant, registry: station.registry)
+                attempt = await Self.interruptible {
+                    await CounterErasure.eraseIOS(udid: udid, certificate: certificate, settings: settings) { waited in
+                        Self.progress("waiting for the device to erase and come back (\(waited.components.seconds) s)")
+                    }
                 }
             case .adbTCP(let host, let port):
                 let phone = AndroidPhone(transport: "tcp", connect: { try ADBTCPTransport(host: host, port: port) }, find: nil)
-                attempt = try await eraseAndroid(phone, certificate: certificate, settings: settings, interactive: interactive)
+                attempt = try await eraseAndroid(phone, certificate: certificate, settings: settings, interactive: interactive, registry: station.registry)
             case .androidUSB(let found):
                 guard let usb else { throw Failure("The USB bus cannot be opened, so the Android phone cannot be reached: check the agent's permissions.") }
                 let wanted = found.serial
@@ -110,7 +113,7 @@ struct Erase: AsyncParsableCommand {
                 if found.kind == .androidNoDebug {
                     throw Failure("The phone shows no ADB (USB debugging off, and not in Trade-In Mode), so this bench cannot tell which phone it is: turn USB debugging on to erase it here, or reset it from \(CounterErasure.guidedResetSteps(brand: found.manufacturer)) with the customer and give it to the store's technician. Nothing was erased.")
                 }
-                attempt = try await eraseAndroid(phone, certificate: certificate, settings: settings, interactive: interactive)
+                attempt = try await eraseAndroid(phone, certificate: certificate, settings: settings, interactive: interactive, registry: station.registry)
             }
             let draft: ErasureDraft
             switch attempt {
@@ -124,6 +127,30 @@ struct Erase: AsyncParsableCommand {
                 throw Failure("Erasure record \(record.number): \(record.content.status.rawValue.replacingOccurrences(of: "_", with: " ")): \(record.content.reason)")
             }
         }
+    }
+
+    /// Runs the erase; SIGINT or SIGTERM while it runs cancels it, and what is known is still recorded (the
+    /// record says it was interrupted), never lost.
+    static func interruptible(_ body: @escaping @Sendable () async -> ErasureAttempt) async -> ErasureAttempt {
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        let erase = Task { await body() }
+        let watcher = Task {
+            for await signal in signals {
+                progress("\(signal) received: stopping the wait and recording the erase as it stands")
+                erase.cancel()
+                return
+            }
+        }
+        let attempt = await erase.value
+        watcher.cancel()
+        return attempt
+    }
+
+    /// The audit log says an erase is about to be sent before it is, so even a process killed outright leaves a trace.
+    static func auditStart(_ certificate: Certificate, _ what: String, consultant: String, registry: SQLiteRegistry) async throws {
+        try await registry.record(AuditEvent(
+            event: "erasure.started", consultant: consultant, certificate: certificate.number,
+            deviceKey: certificate.content.deviceKey, detail: what, time: Date()))
     }
 
     /// A progress line on standard error while the device is away.

@@ -182,6 +182,44 @@ struct EraseCommandTests {
         #expect(Self.simulator.statistics(udid: phone.udid).requests["EraseDevice"] == 1)
     }
 
+    @Test func anEraseInterruptedWhileWaitingIsStillRecorded() async throws {
+        let phone = SimulatedIOSDevice.cleanIPhone11.withFreshIdentity().withErase(.neverReturns)
+        let (bench, number) = try await pluggedAndCertified(phone)
+        defer { Self.simulator.detach(udid: phone.udid) }
+        let process = Process()
+        process.executableURL = try AgentBinary.url()
+        process.arguments = ["erase", "--udid", phone.udid, "--certificate", number, "--yes", "--return-timeout", "120", "--data-dir", bench.dataDir.path]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        // Once the phone has taken the request and gone, the consultant stops the agent (Ctrl-C).
+        let deadline = Date().addingTimeInterval(30)
+        while Self.simulator.statistics(udid: phone.udid).requests["EraseDevice"] == nil || Self.simulator.attachedUDIDs.contains(phone.udid),
+            Date() < deadline
+        {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        kill(process.processIdentifier, SIGINT)
+        let stopped = Date().addingTimeInterval(20)
+        while process.isRunning, Date() < stopped { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!process.isRunning, "SIGINT ends the wait")
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 1)
+        let list = try await bench.run(["erasure", "list", "--json"])
+        let records = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        #expect(records.count == 1)
+        #expect(records.first?["status"] as? String == "erased_unverified")
+        #expect((records.first?["reason"] as? String)?.contains("interrupted") == true, "\(records)")
+        let show = try await bench.run(["certificate", "show", number, "--json"])
+        #expect(show.stdout.contains("erasure.started"), "the audit log has the erase before it was sent")
+        #expect(show.stdout.contains("erasure.recorded"))
+    }
+
     @Test func aPhoneThatComesBackStillActivatedIsNotErased() async throws {
         let phone = SimulatedIOSDevice.cleanIPhone11.withFreshIdentity().withErase(.returnsStillActivated(rebootDelay: .milliseconds(200)))
         let (bench, number) = try await pluggedAndCertified(phone)
