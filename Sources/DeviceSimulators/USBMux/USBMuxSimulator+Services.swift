@@ -76,9 +76,10 @@ extension USBMuxSimulator {
 }
 
 extension USBMuxSimulator {
-    /// MCInstall `EraseDevice` (pymobiledevice3 `mobile_config.py`): both options must be booleans, or the device
-    /// answers `CommandFormatError`. An erasing device acknowledges, then reboots: its links drop, it leaves
-    /// usbmuxd and (per its profile) comes back erased under a new usbmuxd handle.
+    /// MCInstall `EraseDevice` (pymobiledevice3 `mobile_config.py`): the options are recorded as sent (which a
+    /// real device requires of them is not documented: go-ios sends `PreserveDataPlan` as an integer and no
+    /// `DisallowProximitySetup`), and the profile decides the answer. An erasing device acknowledges, then
+    /// reboots: its links drop, it leaves usbmuxd and (per its profile) comes back erased under a new handle.
     func eraseDevice(request: USBMuxDictionary, profile: SimulatedIOSDevice, connection: USBMuxConnection, deviceID: UInt32, udid: String) {
         let preserve = request["PreserveDataPlan"] as? Bool
         let disallow = request["DisallowProximitySetup"] as? Bool
@@ -87,10 +88,6 @@ extension USBMuxSimulator {
             options["PreserveDataPlan"] = preserve
             options["DisallowProximitySetup"] = disallow
             stats.eraseRequests.append(options)
-        }
-        guard preserve != nil, disallow != nil else {
-            _ = sendDeviceReply(["Status": "CommandFormatError"], tags: ["EraseDevice", Self.mcInstall], connection: connection, deviceID: deviceID)
-            return
         }
         if case .refuses(let status) = profile.erase {
             _ = sendDeviceReply(["Status": status], tags: ["EraseDevice", Self.mcInstall], connection: connection, deviceID: deviceID)
