@@ -161,7 +161,18 @@ public struct ConsoleServer: Sendable {
 
     struct SessionList: Encodable { var sessions: [SessionView] }
     struct CheckList: Encodable { var checks: [CheckDefinition] }
-    struct CertificateList: Encodable { var certificates: [CertificateSummary] }
+    struct CertificateList: Encodable {
+        var certificates: [CertificateSummary]
+        /// The lookup's certificate's erasure records, when the registry keeps them.
+        var erasures: [ErasureSummary]?
+    }
+
+    /// A lookup's answer: the certificate found, with its erasure records (is the device erased yet?).
+    private func lookup(_ found: Certificate?) async throws -> Response {
+        guard let found else { return try ConsoleJSON.response(CertificateList(certificates: [])) }
+        let erasures = try await (registry as? any ErasureRecords)?.erasures(of: found.number).map(\.summary)
+        return try ConsoleJSON.response(CertificateList(certificates: [found.summary], erasures: erasures))
+    }
 
     private func login(_ request: Request, context: ConsoleContext) async throws -> Response {
         let body: LoginBody
@@ -260,15 +271,13 @@ public struct ConsoleServer: Sendable {
             guard let parsed = CertificateNumber(number) else {
                 throw ConsoleError(.unprocessableContent, "\(TextSafe.shown(number)) is not a certificate number: type it as on the slip.", field: "number")
             }
-            let found = try await registry.certificate(parsed)
-            return try ConsoleJSON.response(CertificateList(certificates: found.map { [$0.summary] } ?? []))
+            return try await lookup(try await registry.certificate(parsed))
         }
         if let imei = query["imei"].map(String.init) {
             guard let key = CertificateRules.deviceKey(imeis: [imei], serial: nil) else {
                 throw ConsoleError(.unprocessableContent, "An IMEI is 15 digits whose last one checks the rest: check it on the phone (*#06#).", field: "imei")
             }
-            let found = try await registry.liveCertificate(forAnyOf: [key])
-            return try ConsoleJSON.response(CertificateList(certificates: found.map { [$0.summary] } ?? []))
+            return try await lookup(try await registry.liveCertificate(forAnyOf: [key]))
         }
         throw ConsoleError(.unprocessableContent, "Look a certificate up by ?number= or ?imei=.", field: "number")
     }

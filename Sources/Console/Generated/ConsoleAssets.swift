@@ -821,6 +821,87 @@ button.secondary { background: #6b7688; }
             }
           }
         }
+      },
+      "ErasureRecord": {
+        "type": "object",
+        "description": "A signed erasure record of the certificate's device (design.md: `erase --json`).",
+        "required": [
+          "number",
+          "certificate",
+          "status",
+          "method",
+          "verification",
+          "signature_valid"
+        ],
+        "properties": {
+          "number": {
+            "type": "string",
+            "description": "The certificate's number and the attempt: ALA-2611-7KA2B3-X-E1."
+          },
+          "certificate": {
+            "type": "string"
+          },
+          "status": {
+            "type": "string",
+            "enum": [
+              "erased",
+              "erased_unverified",
+              "not_erased"
+            ]
+          },
+          "reason": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "Why it is not erased; null when erased."
+          },
+          "method": {
+            "type": "string",
+            "enum": [
+              "ios_mcinstall_erase_device",
+              "android_trade_in_evaluate",
+              "guided_reset"
+            ]
+          },
+          "sanitization": {
+            "type": "string",
+            "description": "NIST SP 800-88 category: purge or clear."
+          },
+          "verification": {
+            "type": "object",
+            "properties": {
+              "method": {
+                "type": "string"
+              },
+              "by_device": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              },
+              "by_consultant_only": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              },
+              "result": {
+                "type": "string"
+              }
+            }
+          },
+          "finished_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "signature_valid": {
+            "type": "boolean"
+          },
+          "qr_payload": {
+            "type": "string"
+          }
+        }
       }
     },
     "responses": {
@@ -1179,6 +1260,13 @@ button.secondary { background: #6b7688; }
                       "type": "array",
                       "items": {
                         "$ref": "#/components/schemas/Certificate"
+                      }
+                    },
+                    "erasures": {
+                      "type": "array",
+                      "description": "The erasure records of the certificate found, oldest first.",
+                      "items": {
+                        "$ref": "#/components/schemas/ErasureRecord"
                       }
                     }
                   }
