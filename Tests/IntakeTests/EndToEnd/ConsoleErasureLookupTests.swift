@@ -7,7 +7,7 @@ import DeviceSimulators
 import Foundation
 import Testing
 
-@Suite("the console's certificate lookup with erasure records")
+@Suite("the console's erasure step and its certificate lookup")
 struct ConsoleErasureLookupTests {
     @Test func theLookupCarriesTheCertificatesErasureRecords() async throws {
         let shared = USBMuxSimulator.processShared
@@ -48,5 +48,57 @@ struct ConsoleErasureLookupTests {
         #expect(!found.text.contains("900101300007"), "the full IIN stays in the registry")
         let byIMEI = try await call.send("GET", "api/v1/certificates?imei=\(phone.imei[0])")
         #expect((byIMEI.json["erasures"] as? [[String: Any]])?.count == 1, "\(byIMEI.text)")
+    }
+
+    @Test func anIPhoneIsErasedFromItsCardAfterItsCertificate() async throws {
+        let (simulator, daemon, base) = try ConsoleAPITests.daemon()
+        defer { simulator.stop(); daemon.send(SIGTERM) }
+        let login = try await ConsoleAPITests.login(base)
+        let call = HTTPCall(base: base, token: try #require(login.json["token"] as? String, "\(login.text)"))
+        let phone = SimulatedIOSDevice.cleanIPhone11.withFreshIdentity().withErase(.erases(rebootDelay: .milliseconds(300)))
+        simulator.attach(phone, alreadyPaired: true)
+        daemon.waitFor("device=ios:\(phone.udid)", "event=answers_pending")
+        let sessions = try await call.send("GET", "api/v1/sessions")
+        let listed = try #require((sessions.json["sessions"] as? [[String: Any]])?.first { $0["device_key"] as? String == "ios:\(phone.udid)" })
+        let id = try #require(listed["id"] as? String)
+        // Before the certificate there is nothing to erase.
+        let early = try await call.send("POST", "api/v1/sessions/\(id)/erase", json: ["customer_present": true])
+        #expect(early.status == 409, "\(early.text)")
+        #expect(Self.erasureRequests(simulator, phone) == nil)
+
+        var checklist: [String: String] = [:]
+        for check in try #require(listed["missing"] as? [String]) where !check.contains(".") && !["box", "charger", "accept_offer"].contains(check) {
+            checklist[check] = "pass"
+        }
+        let answers: [String: Any] = [
+            "checklist": ["answers": checklist, "cosmetic": "B"], "box": true, "charger": true, "accept_offer": true,
+            "holder": ["name": "Айгерим Сапарова", "iin": "900101300007", "birth_date": "1990-01-01", "document_number": "N1234567"],
+        ]
+        #expect(try await call.send("POST", "api/v1/sessions/\(id)/answers", json: answers).status == 200)
+        daemon.waitFor("device=ios:\(phone.udid)", "event=certificate_issued")
+
+        let unconfirmed = try await call.send("POST", "api/v1/sessions/\(id)/erase", json: ["customer_present": false])
+        #expect(unconfirmed.status == 422, "\(unconfirmed.text)")
+        let started = try await call.send("POST", "api/v1/sessions/\(id)/erase", json: ["customer_present": true])
+        #expect(started.status == 202, "\(started.text)")
+        #expect((started.json["erasure"] as? [String: Any])?["state"] as? String == "erasing")
+        daemon.waitFor("device=ios:\(phone.udid)", "event=erasure_erased", seconds: 60)
+        let done = try await call.send("GET", "api/v1/sessions/\(id)")
+        let erasure = try #require(done.json["erasure"] as? [String: Any], "\(done.text)")
+        #expect(erasure["state"] as? String == "erased")
+        let number = try #require((done.json["certificate"] as? [String: Any])?["number"] as? String)
+        #expect(erasure["number"] as? String == number + "-E1")
+        #expect(Self.erasureRequests(simulator, phone) == 1)
+        // The record is the registry's, by the consultant who logged in, and the lookup shows it.
+        let found = try await call.send("GET", "api/v1/certificates?number=\(number)")
+        let record = try #require((found.json["erasures"] as? [[String: Any]])?.first, "\(found.text)")
+        #expect(record["status"] as? String == "erased")
+        #expect((record["verification"] as? [String: Any]).flatMap { $0["by_consultant_only"] as? [String] }?.first?.contains("console") == true)
+        // Erased once: a second request is refused.
+        #expect(try await call.send("POST", "api/v1/sessions/\(id)/erase", json: ["customer_present": true]).status == 409)
+    }
+
+    static func erasureRequests(_ simulator: USBMuxSimulator, _ phone: SimulatedIOSDevice) -> Int? {
+        simulator.statistics(udid: phone.udid).requests["EraseDevice"]
     }
 }
