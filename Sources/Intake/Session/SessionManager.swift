@@ -42,6 +42,8 @@ public actor SessionManager {
     private let owner = OwnerTask()
     /// Once set, no session starts and a session asking for answers gets none: it stops where it is.
     private var shuttingDown = false
+    /// Erasures running, by device key: the shutdown interrupts them and waits until each is recorded.
+    private var erasing: [String: Task<Void, Never>] = [:]
 
     private struct Start: Sendable {
         let session: IntakeSession
@@ -105,6 +107,11 @@ public actor SessionManager {
             await task?.value
         } onCancel: {
             task?.cancel()
+        }
+        // An erasure still waiting for its device is interrupted and recorded as it stands, never lost.
+        for erasure in erasing.values {
+            erasure.cancel()
+            await erasure.value
         }
     }
 
@@ -262,7 +269,11 @@ public actor SessionManager {
             if let refusal = try await CounterErasure.refusal(for: certificate, records: records) { return .refused(refusal) }
             setErasure(SessionView.Erasure(state: "erasing"), key: key)
             let issuer = context.issuer
-            Task {
+            // The audit log says an erase is about to be sent before it is, so even a killed daemon leaves a trace.
+            try await issuer.registry.record(AuditEvent(
+                event: "erasure.started", consultant: settings.consultant, certificate: certificate.number,
+                deviceKey: certificate.content.deviceKey, detail: "from the console, device \(key)", time: context.now()))
+            erasing[key] = Task {
                 let attempt = await eraser.erase(certificate: certificate, settings: settings) { _ in }
                 let outcome: SessionView.Erasure
                 switch attempt {
@@ -270,7 +281,10 @@ public actor SessionManager {
                     outcome = SessionView.Erasure(state: "refused", reason: sentence)
                 case .record(let draft):
                     do {
-                        let record = try await records.recordErasure(draft, signer: issuer.signer, station: issuer.station, at: Date())
+                        // Recorded outside this task, whose cancellation (the shutdown) must not cancel the write.
+                        let record = try await Task.detached {
+                            try await records.recordErasure(draft, signer: issuer.signer, station: issuer.station, at: Date())
+                        }.value
                         let reason = record.content.reason
                         outcome = SessionView.Erasure(
                             state: record.content.status.rawValue, number: record.number.rawValue, reason: reason.isEmpty ? nil : reason)
@@ -293,6 +307,7 @@ public actor SessionManager {
     }
 
     private func finishErasure(_ erasure: SessionView.Erasure, key: String, session: String) async {
+        erasing[key] = nil
         entries[key]?.erasure = erasure
         entries[key]?.updatedAt = context.now()
         if let view = await view(key: key) { views.publish(view) }
@@ -318,6 +333,7 @@ public actor SessionManager {
     public func beginShutdown() {
         guard !shuttingDown else { return }
         shuttingDown = true
+        for erasure in erasing.values { erasure.cancel() }
         for key in entries.keys {
             if let waiting = entries[key]?.waiting {
                 entries[key]?.waiting = nil

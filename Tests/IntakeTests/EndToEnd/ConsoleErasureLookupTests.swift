@@ -66,16 +66,7 @@ struct ConsoleErasureLookupTests {
         #expect(early.status == 409, "\(early.text)")
         #expect(Self.erasureRequests(simulator, phone) == nil)
 
-        var checklist: [String: String] = [:]
-        for check in try #require(listed["missing"] as? [String]) where !check.contains(".") && !["box", "charger", "accept_offer"].contains(check) {
-            checklist[check] = "pass"
-        }
-        let answers: [String: Any] = [
-            "checklist": ["answers": checklist, "cosmetic": "B"], "box": true, "charger": true, "accept_offer": true,
-            "holder": ["name": "Айгерим Сапарова", "iin": "900101300007", "birth_date": "1990-01-01", "document_number": "N1234567"],
-        ]
-        #expect(try await call.send("POST", "api/v1/sessions/\(id)/answers", json: answers).status == 200)
-        daemon.waitFor("device=ios:\(phone.udid)", "event=certificate_issued")
+        try await Self.certify(id, missing: try #require(listed["missing"] as? [String]), call: call, daemon: daemon, phone: phone)
 
         let unconfirmed = try await call.send("POST", "api/v1/sessions/\(id)/erase", json: ["customer_present": false])
         #expect(unconfirmed.status == 422, "\(unconfirmed.text)")
@@ -98,7 +89,54 @@ struct ConsoleErasureLookupTests {
         #expect(try await call.send("POST", "api/v1/sessions/\(id)/erase", json: ["customer_present": true]).status == 409)
     }
 
+    /// Every check passes, the customer accepts, the holder is valid: the session issues its certificate.
+    static func certify(_ id: String, missing: [String], call: HTTPCall, daemon: RunningDaemon, phone: SimulatedIOSDevice) async throws {
+        var checklist: [String: String] = [:]
+        for check in missing where !check.contains(".") && !["box", "charger", "accept_offer"].contains(check) { checklist[check] = "pass" }
+        let answers: [String: Any] = [
+            "checklist": ["answers": checklist, "cosmetic": "B"], "box": true, "charger": true, "accept_offer": true,
+            "holder": ["name": "Айгерим Сапарова", "iin": "900101300007", "birth_date": "1990-01-01", "document_number": "N1234567"],
+        ]
+        #expect(try await call.send("POST", "api/v1/sessions/\(id)/answers", json: answers).status == 200)
+        daemon.waitFor("device=ios:\(phone.udid)", "event=certificate_issued")
+    }
+
     static func erasureRequests(_ simulator: USBMuxSimulator, _ phone: SimulatedIOSDevice) -> Int? {
         simulator.statistics(udid: phone.udid).requests["EraseDevice"]
+    }
+
+    @Test func aDaemonStoppedWhileTheDeviceIsAwayStillRecordsTheErasure() async throws {
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("erase-config-\(UUID().uuidString).json")
+        try Data(#"{"erase_return_timeout_seconds": 300}"#.utf8).write(to: config)
+        let simulator = try USBMuxSimulator.start()
+        defer { simulator.stop() }
+        let daemon = try RunningDaemon(simulator: simulator, arguments: ["--config", config.path]) {
+            try ConsoleAPITests.addConsultant("C1", pin: "2468", in: $0)
+        }
+        let base = try #require(daemon.consoleURL())
+        let login = try await ConsoleAPITests.login(base)
+        let call = HTTPCall(base: base, token: try #require(login.json["token"] as? String, "\(login.text)"))
+        let phone = SimulatedIOSDevice.cleanIPhone11.withFreshIdentity().withErase(.neverReturns)
+        simulator.attach(phone, alreadyPaired: true)
+        daemon.waitFor("device=ios:\(phone.udid)", "event=answers_pending")
+        let sessions = try await call.send("GET", "api/v1/sessions")
+        let listed = try #require((sessions.json["sessions"] as? [[String: Any]])?.first { $0["device_key"] as? String == "ios:\(phone.udid)" })
+        let id = try #require(listed["id"] as? String)
+        try await Self.certify(id, missing: try #require(listed["missing"] as? [String]), call: call, daemon: daemon, phone: phone)
+        #expect(try await call.send("POST", "api/v1/sessions/\(id)/erase", json: ["customer_present": true]).status == 202)
+        // The phone took the request and left; the bench is restarted before it could come back.
+        let deadline = Date().addingTimeInterval(30)
+        while (Self.erasureRequests(simulator, phone) == nil || simulator.attachedUDIDs.contains(phone.udid)), Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        daemon.send(SIGTERM)
+        let stopped = Date().addingTimeInterval(30)
+        while daemon.process.isRunning, Date() < stopped { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!daemon.process.isRunning, "the daemon stops gracefully with an erasure waiting")
+        let list = try AgentBinary.runBlocking(["erasure", "list", "--json", "--data-dir", daemon.dataDirectory.path])
+        let records = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]], "\(list.stderr)")
+        #expect(records.count == 1)
+        #expect(records.first?["status"] as? String == "erased_unverified")
+        #expect((records.first?["reason"] as? String)?.contains("interrupted") == true, "\(records)")
     }
 }
