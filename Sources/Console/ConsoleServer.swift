@@ -68,6 +68,10 @@ public struct ConsoleServer: Sendable {
         public var auth: ConsoleAuth.Settings
         /// Seconds between heartbeats on the event stream, so proxies keep it open.
         public var heartbeat: Duration = .seconds(15)
+        /// The erasure step: the record's tool and version, and the configuration's erase settings.
+        public var eraseTool = "intake-agent"
+        public var eraseReturnTimeout: Duration = .seconds(600)
+        public var erasePreserveDataPlan = true
         public init(host: String = "127.0.0.1", port: Int = 8480, auth: ConsoleAuth.Settings = .init()) {
             self.host = host
             self.port = port
@@ -138,6 +142,7 @@ public struct ConsoleServer: Sendable {
             return try ConsoleJSON.response(view)
         }
         authed.post("sessions/:id/answers") { request, context in try await self.answers(request, context: context) }
+        authed.post("sessions/:id/erase") { request, context in try await self.erase(request, context: context) }
         authed.get("events") { request, _ in self.events(request) }
         authed.get("certificates") { request, _ in try await self.certificates(request) }
         authed.post("certificates/:number/reprint") { request, context in try await self.reprint(request, context: context) }
@@ -161,7 +166,18 @@ public struct ConsoleServer: Sendable {
 
     struct SessionList: Encodable { var sessions: [SessionView] }
     struct CheckList: Encodable { var checks: [CheckDefinition] }
-    struct CertificateList: Encodable { var certificates: [CertificateSummary] }
+    struct CertificateList: Encodable {
+        var certificates: [CertificateSummary]
+        /// The lookup's certificate's erasure records, when the registry keeps them.
+        var erasures: [ErasureSummary]?
+    }
+
+    /// A lookup's answer: the certificate found, with its erasure records (is the device erased yet?).
+    private func lookup(_ found: Certificate?) async throws -> Response {
+        guard let found else { return try ConsoleJSON.response(CertificateList(certificates: [])) }
+        let erasures = try await (registry as? any ErasureRecords)?.erasures(of: found.number).map(\.summary)
+        return try ConsoleJSON.response(CertificateList(certificates: [found.summary], erasures: erasures))
+    }
 
     private func login(_ request: Request, context: ConsoleContext) async throws -> Response {
         let body: LoginBody
@@ -217,6 +233,40 @@ public struct ConsoleServer: Sendable {
         }
     }
 
+    struct EraseBody: Decodable {
+        var customerPresent: Bool
+        enum CodingKeys: String, CodingKey { case customerPresent = "customer_present" }
+    }
+
+    /// The erasure step: the consultant confirms the customer is present and agrees; the device is erased over
+    /// its link and the session's `erasure` follows it to the signed record.
+    private func erase(_ request: Request, context: ConsoleContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        guard let login = context.login else { throw ConsoleError(.unauthorized, "Log in first.") }
+        let body: EraseBody
+        do { body = try await request.decode(as: EraseBody.self, context: context) } catch {
+            throw ConsoleError(.unprocessableContent, "Send {\"customer_present\": true} once the customer is present and agrees.", field: "customer_present")
+        }
+        guard body.customerPresent else {
+            throw ConsoleError(.unprocessableContent, "The customer must be present and agree before the device is erased.", field: "customer_present")
+        }
+        let erase = ErasureSettings(
+            consultant: login.consultant.id, tool: settings.eraseTool,
+            confirmation: "The consultant confirmed in the console that the customer was present and agreed.",
+            preserveDataPlan: settings.erasePreserveDataPlan, returnTimeout: settings.eraseReturnTimeout)
+        switch await manager.erase(id, settings: erase) {
+        case .noSession:
+            throw ConsoleError(.notFound, "No session \(id) is on this bench: the list at /api/v1/sessions shows them.")
+        case .refused(let sentence):
+            throw ConsoleError(.conflict, sentence)
+        case .started(let session):
+            guard let view = await manager.sessionView(session) else {
+                throw ConsoleError(.notFound, "The session \(id) has left the bench.")
+            }
+            return try ConsoleJSON.response(view, status: .accepted)
+        }
+    }
+
     /// Server-Sent Events: every session now, then each change as the whole session, with heartbeats.
     private func events(_ request: Request) -> Response {
         let stream = manager.views.subscribe()
@@ -260,15 +310,13 @@ public struct ConsoleServer: Sendable {
             guard let parsed = CertificateNumber(number) else {
                 throw ConsoleError(.unprocessableContent, "\(TextSafe.shown(number)) is not a certificate number: type it as on the slip.", field: "number")
             }
-            let found = try await registry.certificate(parsed)
-            return try ConsoleJSON.response(CertificateList(certificates: found.map { [$0.summary] } ?? []))
+            return try await lookup(try await registry.certificate(parsed))
         }
         if let imei = query["imei"].map(String.init) {
             guard let key = CertificateRules.deviceKey(imeis: [imei], serial: nil) else {
                 throw ConsoleError(.unprocessableContent, "An IMEI is 15 digits whose last one checks the rest: check it on the phone (*#06#).", field: "imei")
             }
-            let found = try await registry.liveCertificate(forAnyOf: [key])
-            return try ConsoleJSON.response(CertificateList(certificates: found.map { [$0.summary] } ?? []))
+            return try await lookup(try await registry.liveCertificate(forAnyOf: [key]))
         }
         throw ConsoleError(.unprocessableContent, "Look a certificate up by ?number= or ?imei=.", field: "number")
     }

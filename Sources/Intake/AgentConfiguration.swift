@@ -40,6 +40,10 @@ public struct AgentConfiguration: Sendable, Hashable, Codable {
     /// This station's two-character code in certificate numbers, as the chain assigned it; `--station-code`
     /// overrides it. `nil`: derived from the station key.
     public var stationCode: String?
+    /// `erase`: how long an erased device may take to come back before the record says it could not be checked.
+    public var eraseReturnTimeoutSeconds: Int = 600
+    /// `erase` of an iPhone: keep the eSIM's cellular plan through the erase (MCInstall `PreserveDataPlan`).
+    public var erasePreserveDataPlan: Bool = true
     /// Where the file was read from, `nil` when defaults are in force.
     public var source: String?
 
@@ -76,6 +80,7 @@ public struct AgentConfiguration: Sendable, Hashable, Codable {
         case acceptSE3rdGeneration = "accept_se_3rd_generation", settings, listen
         case registryURL = "registry_url", offlineIssuance = "offline_issuance"
         case registryTimeoutSeconds = "registry_timeout_seconds", stationCode = "station_code"
+        case eraseReturnTimeoutSeconds = "erase_return_timeout_seconds", erasePreserveDataPlan = "erase_preserve_data_plan"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -92,6 +97,8 @@ public struct AgentConfiguration: Sendable, Hashable, Codable {
         offlineIssuance = try c.decodeIfPresent(OfflineIssuance.self, forKey: .offlineIssuance) ?? .refuse
         registryTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .registryTimeoutSeconds) ?? 5
         stationCode = try c.decodeIfPresent(String.self, forKey: .stationCode)
+        eraseReturnTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .eraseReturnTimeoutSeconds) ?? 600
+        erasePreserveDataPlan = try c.decodeIfPresent(Bool.self, forKey: .erasePreserveDataPlan) ?? true
         source = nil
     }
 
@@ -137,6 +144,9 @@ public struct AgentConfiguration: Sendable, Hashable, Codable {
             }
             if let code = config.stationCode, StationCode(code) == nil {
                 throw Invalid(description: "The configuration file \(path) sets station_code to \"\(code)\"; use two characters of \(String(CertificateNumber.alphabet)).")
+            }
+            guard config.eraseReturnTimeoutSeconds >= 0 else {
+                throw Invalid(description: "The configuration file \(path) sets erase_return_timeout_seconds to \(config.eraseReturnTimeoutSeconds); use a number of seconds, 0 or more.")
             }
             guard config.paperColumns == 48 || config.paperColumns == 32 else {
                 throw Invalid(description: "The configuration file \(path) sets paper_columns to \(config.paperColumns); use 48 (80 mm paper) or 32 (58 mm).")

@@ -11,6 +11,6 @@ struct IntakeBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "intake-bench",
         abstract: "Runs intake-agent's benchmarks and prints their figures.",
-        subcommands: [BenchGrading.self, BenchUSB.self, BenchIOS.self, BenchAndroid.self, BenchRegistry.self, BenchChain.self, BenchIntake.self, BenchDaemon.self]
+        subcommands: [BenchGrading.self, BenchUSB.self, BenchIOS.self, BenchAndroid.self, BenchRegistry.self, BenchChain.self, BenchIntake.self, BenchDaemon.self, BenchErase.self]
     )
 }

@@ -55,21 +55,30 @@ const TEXT = {
         document: "Номер удостоверения", send: "Сохранить ответы", pass: "да", fail: "нет", cosmetic: "Внешний вид",
         box: "Коробка", charger: "Зарядное устройство", certificate: "Сертификат", other: "Сессия другого консультанта",
         gone: "Устройство отключено", badIIN: "ИИН неверен: проверьте 12 цифр по удостоверению.", storage: "Память, ГБ",
-        imei: "IMEI", battery: "Аккумулятор", locks: "Блокировки", wrong: "Неверный консультант или PIN." },
+        imei: "IMEI", battery: "Аккумулятор", locks: "Блокировки", wrong: "Неверный консультант или PIN.",
+        erase: "Стереть устройство (клиент здесь и согласен)", erasure: "Стирание",
+        eraseConfirm: "Всё на устройстве будет удалено навсегда. Клиент присутствует и согласен?",
+        erasing: "идёт…", erased: "стёрто", erased_unverified: "стёрто, не проверено", not_erased: "не стёрто", refused: "не начато" },
   kk: { title: "Құрылғыларды қабылдау", login: "Кеңесшінің кіруі", consultant: "Кеңесші", pin: "PIN", enter: "Кіру",
         logout: "Шығу", empty: "Телефонды стендке қосыңыз.", offer: "Ұсыныс", accept: "Клиент келісті: сертификат беру",
         decline: "Клиент бас тартты", holder: "Иесі", name: "Аты-жөні", iin: "ЖСН", birth: "Туған күні",
         document: "Куәлік нөмірі", send: "Жауаптарды сақтау", pass: "иә", fail: "жоқ", cosmetic: "Сыртқы түрі",
         box: "Қорап", charger: "Зарядтағыш", certificate: "Сертификат", other: "Басқа кеңесшінің сессиясы",
         gone: "Құрылғы ажыратылды", badIIN: "ЖСН қате: куәліктегі 12 цифрды тексеріңіз.", storage: "Жад, ГБ",
-        imei: "IMEI", battery: "Аккумулятор", locks: "Құлыптар", wrong: "Кеңесші немесе PIN қате." },
+        imei: "IMEI", battery: "Аккумулятор", locks: "Құлыптар", wrong: "Кеңесші немесе PIN қате.",
+        erase: "Құрылғыны өшіру (клиент осында және келісті)", erasure: "Өшіру",
+        eraseConfirm: "Құрылғыдағы барлық дерек біржола жойылады. Клиент осында және келісе ме?",
+        erasing: "жүріп жатыр…", erased: "өшірілді", erased_unverified: "өшірілді, тексерілмеді", not_erased: "өшірілмеді", refused: "басталмады" },
   en: { title: "Device intake", login: "Consultant login", consultant: "Consultant", pin: "PIN", enter: "Log in",
         logout: "Log out", empty: "Plug a phone into the bench.", offer: "Offer", accept: "Customer accepts: issue the certificate",
         decline: "Customer declines", holder: "Holder", name: "Full name", iin: "IIN", birth: "Birth date",
         document: "Document number", send: "Save answers", pass: "yes", fail: "no", cosmetic: "Cosmetic grade",
         box: "Box", charger: "Charger", certificate: "Certificate", other: "Another consultant's session",
         gone: "The device was unplugged", badIIN: "The IIN is wrong: check the 12 digits on the identity document.",
-        storage: "Storage, GB", imei: "IMEI", battery: "Battery", locks: "Locks", wrong: "Wrong consultant or PIN." },
+        storage: "Storage, GB", imei: "IMEI", battery: "Battery", locks: "Locks", wrong: "Wrong consultant or PIN.",
+        erase: "Erase the device (the customer is here and agrees)", erasure: "Erasure",
+        eraseConfirm: "Everything on the device is deleted for good. Is the customer here, and do they agree?",
+        erasing: "in progress…", erased: "erased", erased_unverified: "erased, not verified", not_erased: "not erased", refused: "not started" },
 };
 
 const state = { token: sessionStorage.getItem("token"), csrf: sessionStorage.getItem("csrf"),
@@ -197,8 +206,30 @@ function card(session) {
     session.refusal ? el("div", { class: "todo" }, session.refusal.reasons.join(" ")) : null,
     session.offer ? el("div", { class: "offer" }, t("offer") + ": " + session.offer.amount_kzt.toLocaleString("ru-RU") + " ₸ (" + session.offer.grade + ")") : null,
     session.certificate ? el("div", { class: "offer" }, t("certificate") + " " + session.certificate.number) : null,
-    mine && session.missing.length ? form(session) : null);
+    session.erasure ? el("div", { class: session.erasure.state === "erased" ? "offer erasure" : "todo erasure", "data-erasure": session.erasure.state },
+      t("erasure") + ": " + t(session.erasure.state) + (session.erasure.number ? " (" + session.erasure.number + ")" : "")
+        + (session.erasure.reason ? ". " + session.erasure.reason : "")) : null,
+    mine && session.missing.length ? form(session) : null,
+    mine && erasable(session) ? eraseButton(session) : null);
   return node;
+}
+
+/// After the certificate, once per device (again after a failure): the customer present and agreeing.
+function erasable(session) {
+  if (!["certificate_issued", "printed"].includes(session.state)) return false;
+  return !session.erasure || ["refused", "not_erased", "erased_unverified"].includes(session.erasure.state);
+}
+
+function eraseButton(session) {
+  const error = el("p", { class: "error", role: "alert" });
+  const button = el("button", { type: "button", class: "erase", "data-session": session.id, onclick: async () => {
+    if (!window.confirm(t("eraseConfirm"))) return;
+    button.disabled = true;
+    const { status, body } = await api("/sessions/" + session.id + "/erase", { method: "POST", body: JSON.stringify({ customer_present: true }) });
+    if (status !== 202) { button.disabled = false; error.textContent = body.error || String(status); return; }
+    update(body);
+  } }, t("erase"));
+  return el("div", { class: "erase-step" }, button, error);
 }
 
 function form(session) {
@@ -721,6 +752,41 @@ button.secondary { background: #6b7688; }
           "updated_at": {
             "type": "string",
             "format": "date-time"
+          },
+          "erasure": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "description": "The erasure step after the certificate; null until it starts.",
+            "required": [
+              "state"
+            ],
+            "properties": {
+              "state": {
+                "type": "string",
+                "enum": [
+                  "erasing",
+                  "erased",
+                  "erased_unverified",
+                  "not_erased",
+                  "refused"
+                ]
+              },
+              "number": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "description": "The erasure record's number once recorded."
+              },
+              "reason": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              }
+            }
           }
         }
       },
@@ -819,6 +885,87 @@ button.secondary { background: #6b7688; }
                 }
               }
             }
+          }
+        }
+      },
+      "ErasureRecord": {
+        "type": "object",
+        "description": "A signed erasure record of the certificate's device (design.md: `erase --json`).",
+        "required": [
+          "number",
+          "certificate",
+          "status",
+          "method",
+          "verification",
+          "signature_valid"
+        ],
+        "properties": {
+          "number": {
+            "type": "string",
+            "description": "The certificate's number and the attempt: ALA-2611-7KA2B3-X-E1."
+          },
+          "certificate": {
+            "type": "string"
+          },
+          "status": {
+            "type": "string",
+            "enum": [
+              "erased",
+              "erased_unverified",
+              "not_erased"
+            ]
+          },
+          "reason": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "description": "Why it is not erased; null when erased."
+          },
+          "method": {
+            "type": "string",
+            "enum": [
+              "ios_mcinstall_erase_device",
+              "android_trade_in_evaluate",
+              "guided_reset"
+            ]
+          },
+          "sanitization": {
+            "type": "string",
+            "description": "NIST SP 800-88 category: purge or clear."
+          },
+          "verification": {
+            "type": "object",
+            "properties": {
+              "method": {
+                "type": "string"
+              },
+              "by_device": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              },
+              "by_consultant_only": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              },
+              "result": {
+                "type": "string"
+              }
+            }
+          },
+          "finished_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "signature_valid": {
+            "type": "boolean"
+          },
+          "qr_payload": {
+            "type": "string"
           }
         }
       }
@@ -1125,6 +1272,67 @@ button.secondary { background: #6b7688; }
         }
       }
     },
+    "/api/v1/sessions/{id}/erase": {
+      "post": {
+        "summary": "The erasure step: erase the device of a session that holds a certificate, once the consultant confirms the customer is present and agrees; the session's erasure follows it to the signed record.",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "required": [
+                  "customer_present"
+                ],
+                "properties": {
+                  "customer_present": {
+                    "type": "boolean",
+                    "description": "Must be true: the customer is present and agrees."
+                  }
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "202": {
+            "description": "The erase has started; the session's erasure is erasing.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Session"
+                }
+              }
+            }
+          },
+          "401": {
+            "$ref": "#/components/responses/Unauthorized"
+          },
+          "403": {
+            "$ref": "#/components/responses/CSRFMissing"
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "409": {
+            "$ref": "#/components/responses/Conflict"
+          },
+          "422": {
+            "$ref": "#/components/responses/Unprocessable"
+          }
+        }
+      }
+    },
     "/api/v1/events": {
       "get": {
         "summary": "Server-Sent Events: every session now, then each change as the whole session (event: session); heartbeat comments keep the stream open.",
@@ -1179,6 +1387,13 @@ button.secondary { background: #6b7688; }
                       "type": "array",
                       "items": {
                         "$ref": "#/components/schemas/Certificate"
+                      }
+                    },
+                    "erasures": {
+                      "type": "array",
+                      "description": "The erasure records of the certificate found, oldest first.",
+                      "items": {
+                        "$ref": "#/components/schemas/ErasureRecord"
                       }
                     }
                   }

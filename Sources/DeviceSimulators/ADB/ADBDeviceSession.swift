@@ -169,6 +169,9 @@ final class ADBDeviceSession: Sendable {
             return
         }
         send(ADBPacket(.okay, id, hostID))
+        // TradeInModeService sets the property before `tradeinmode evaluate` exits; adbd restarts after.
+        let evaluating = Self.isEvaluate(service) && profile.tradeInMode && !Self.frpActive(profile)
+        if evaluating { simulator.enterEvaluationMode() }
         if configuration.shellLatency > .zero { Thread.sleep(forTimeInterval: configuration.shellLatency.seconds) }
 
         let misbehavior = claimMisbehavior(for: service)
@@ -210,6 +213,22 @@ final class ADBDeviceSession: Sendable {
         }
         if case .streamNeverCloses = misbehavior { return }
         send(ADBPacket(.clse, id, hostID))
+        if service == "reboot:" {
+            simulator.reboot()
+        } else if evaluating {
+            simulator.restartAdbd()
+        }
+    }
+
+    /// `shell...:tradeinmode evaluate`.
+    static func isEvaluate(_ service: String) -> Bool {
+        guard let colon = service.firstIndex(of: ":"), service[..<colon].hasPrefix("shell") else { return false }
+        return service[service.index(after: colon)...].split(separator: " ") == ["tradeinmode", "evaluate"]
+    }
+
+    /// FRP as the profile's `tradeinmode getstatus` reports it.
+    static func frpActive(_ profile: ADBDeviceProfile) -> Bool {
+        profile.commands["tradeinmode getstatus"].flatMap { AndroidParsers.tradeInStatus($0.stdout) }?.frpActive == true
     }
 
     /// Waits for the host's OKAY to our last WRTE (ADB flow control); false when the stream or session closed.
@@ -267,6 +286,7 @@ final class ADBDeviceSession: Sendable {
         if let cmd = command(after: "exec:") {
             return shell.run(cmd).stdout
         }
+        if service == "reboot:" { return [] }
         return nil
     }
 

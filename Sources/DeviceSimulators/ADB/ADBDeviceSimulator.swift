@@ -19,12 +19,30 @@ public final class ADBDeviceSimulator: Sendable {
         public var shellLatency: Duration
         public var auth: Auth
         public var misbehavior: Misbehavior
+        /// What `reboot:` does (in evaluation mode, after `tradeinmode evaluate`, it is how the wipe happens).
+        public var reboot: Reboot
 
-        public init(profile: ADBDeviceProfile, shellLatency: Duration = .zero, auth: Auth = .trusting([]), misbehavior: Misbehavior = .none) {
+        public init(
+            profile: ADBDeviceProfile, shellLatency: Duration = .zero, auth: Auth = .trusting([]), misbehavior: Misbehavior = .none,
+            reboot: Reboot = Reboot()
+        ) {
             self.profile = profile
             self.shellLatency = shellLatency
             self.auth = auth
             self.misbehavior = misbehavior
+            self.reboot = reboot
+        }
+    }
+
+    /// A reboot: adbd goes away (TCP: nothing listens) for `delay`, then comes back unless `returns` is false. A
+    /// phone whose wipe was armed by `tradeinmode evaluate` comes back in factory state: its profile as it was
+    /// configured (the trade-in foyer of its setup wizard).
+    public struct Reboot: Sendable, Hashable {
+        public var delay: Duration
+        public var returns: Bool
+        public init(delay: Duration = .milliseconds(200), returns: Bool = true) {
+            self.delay = delay
+            self.returns = returns
         }
     }
 
@@ -56,7 +74,15 @@ public final class ADBDeviceSimulator: Sendable {
         case disconnectMidCommand
     }
 
-    public let configuration: Configuration
+    /// The phone as it is now: `tradeinmode evaluate` and a reboot change it.
+    public var configuration: Configuration { current.withLock { $0 } }
+    private let current: Mutex<Configuration>
+    /// The phone as configured: its factory state after an armed wipe.
+    private let original: Configuration
+    private let wipeArmed = Mutex(false)
+    private let rebootCount = Mutex(0)
+    /// How many times hosts rebooted the phone (`reboot:`).
+    public var reboots: Int { rebootCount.withLock { $0 } }
     private let trusted: Mutex<Set<String>>
     private let sessions = Mutex<[ObjectIdentifier: ADBDeviceSession]>([:])
     private let listener: Mutex<Int32?> = Mutex(nil)
@@ -71,7 +97,8 @@ public final class ADBDeviceSimulator: Sendable {
     public var port: UInt16 { boundPort.withLock { $0 } }
 
     public init(_ configuration: Configuration) {
-        self.configuration = configuration
+        current = Mutex(configuration)
+        original = configuration
         if case .trusting(let keys, _) = configuration.auth {
             trusted = Mutex(Set(keys.map(ADBKeyVerifier.keyID)))
         } else {
@@ -155,6 +182,47 @@ public final class ADBDeviceSimulator: Sendable {
             }
             serve(ADBTCPTransport(acceptedSocket: TCPSocket(fd: client), endpoint: "tcp-client-\(client)"))
         }
+    }
+
+    // MARK: - Trade-in evaluation and reboots
+
+    /// `tradeinmode evaluate` succeeded (AOSP `TradeInModeService.enterEvaluationMode`): the wipe marker is written
+    /// and `persist.adb.tradeinmode` becomes 2; adbd then restarts (``restartAdbd()``) without trade-in
+    /// restrictions or authorisation.
+    func enterEvaluationMode() {
+        current.withLock { c in
+            c.profile.tradeInMode = false
+            c.profile.properties["persist.adb.tradeinmode"] = "2"
+            c.auth = .disabled
+        }
+        wipeArmed.withLock { $0 = true }
+    }
+
+    /// `ctl.restart adbd`: every host connection drops; the port keeps listening.
+    func restartAdbd() {
+        for session in sessions.withLock({ Array($0.values) }) { session.transport.close() }
+    }
+
+    /// `reboot:`: every connection drops and nothing listens until the phone is back (after its wipe, when armed).
+    func reboot() {
+        rebootCount.withLock { $0 += 1 }
+        let port = self.port
+        let reboot = configuration.reboot
+        stop()
+        guard reboot.returns else { return }
+        let thread = Thread { [self] in
+            Thread.sleep(forTimeInterval: reboot.delay.seconds)
+            if wipeArmed.withLock({ armed in defer { armed = false }; return armed }) {
+                current.withLock { $0 = original }
+            }
+            // The old listening socket closes on its accept thread: try the port again until it is free.
+            for _ in 0..<100 {
+                if (try? listen(port: port)) != nil { return }
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+        }
+        thread.name = "adbd-sim reboot \(port)"
+        thread.start()
     }
 
     // MARK: - Used by sessions

@@ -77,6 +77,16 @@ struct SimulatedShell {
                 }
             }
             return out
+        case "tradeinmode" where rest == ["evaluate"]:
+            // TradeInModeService refuses evaluation outside the foyer or with FRP on; the wipe marker and the adbd
+            // restart follow a success (ADBDeviceSimulator.enterEvaluationMode).
+            guard profile.tradeInMode else {
+                return .init(stdout: "", stderr: "Cannot enter evaluation mode: not in trade-in mode.\n", exitCode: 1)
+            }
+            if ADBDeviceSession.frpActive(profile) {
+                return .init(stdout: "", stderr: "Cannot enter evaluation mode: factory reset protection is active.\n", exitCode: 1)
+            }
+            return .init(stdout: "")
         default:
             if let answer = profile.commands[args.joined(separator: " ")] { return answer }
             switch program {

@@ -65,7 +65,7 @@ final class SessionTLS: @unchecked Sendable {
     init?(fd: Int32, context: SessionTLSContext) {
         guard let ssl = SSL_new(context.context) else { return nil }
         SSL_set_fd(ssl, fd)
-        guard SSL_accept(ssl) == 1 else {
+        guard Self.withoutBrokenPipeSignal({ SSL_accept(ssl) }) == 1 else {
             SSL_free(ssl)
             return nil
         }
@@ -78,7 +78,10 @@ final class SessionTLS: @unchecked Sendable {
         var buffer = [UInt8](repeating: 0, count: count)
         var got = 0
         while got < count {
-            let n = buffer.withUnsafeMutableBytes { raw in SSL_read(ssl, raw.baseAddress! + got, Int32(count - got)) }
+            // A read can write too (an alert when the client went away).
+            let n = Self.withoutBrokenPipeSignal {
+                buffer.withUnsafeMutableBytes { raw in SSL_read(ssl, raw.baseAddress! + got, Int32(count - got)) }
+            }
             guard n > 0 else { return nil }
             got += Int(n)
         }
@@ -86,13 +89,32 @@ final class SessionTLS: @unchecked Sendable {
     }
 
     func write(_ bytes: [UInt8]) -> Bool {
-        var sent = 0
-        while sent < bytes.count {
-            let n = bytes.withUnsafeBytes { raw in SSL_write(ssl, raw.baseAddress! + sent, Int32(bytes.count - sent)) }
-            guard n > 0 else { return false }
-            sent += Int(n)
+        Self.withoutBrokenPipeSignal {
+            var sent = 0
+            while sent < bytes.count {
+                let n = bytes.withUnsafeBytes { raw in SSL_write(ssl, raw.baseAddress! + sent, Int32(bytes.count - sent)) }
+                guard n > 0 else { return false }
+                sent += Int(n)
+            }
+            return true
         }
-        return true
+    }
+
+    /// OpenSSL's socket BIO writes with plain `write`, so a client that went away (a phone erasing, unplugged)
+    /// would raise SIGPIPE in the process hosting the simulator, which a test process does not ignore. The signal
+    /// is blocked on this thread for the call and a pending one taken, so the write fails with EPIPE instead.
+    static func withoutBrokenPipeSignal<T>(_ body: () -> T) -> T {
+        var pipeSignal = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        var previous = sigset_t()
+        pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
+        defer {
+            var now = timespec(tv_sec: 0, tv_nsec: 0)
+            while sigtimedwait(&pipeSignal, nil, &now) > 0 {}
+            pthread_sigmask(SIG_SETMASK, &previous, nil)
+        }
+        return body()
     }
 
     /// Ends TLS after StopSession: answers the client's close_notify when it sent one, so the plain-text
@@ -102,9 +124,9 @@ final class SessionTLS: @unchecked Sendable {
         // A TLS alert record starts with content type 21; a plain lockdown frame with its length's high byte.
         if recv(fd, &first, 1, Int32(MSG_PEEK)) == 1, first == 21 {
             var scratch = [UInt8](repeating: 0, count: 64)
-            _ = SSL_read(ssl, &scratch, Int32(scratch.count))
+            _ = Self.withoutBrokenPipeSignal { SSL_read(ssl, &scratch, Int32(scratch.count)) }
         }
         SSL_set_quiet_shutdown(ssl, 1)
-        SSL_shutdown(ssl)
+        Self.withoutBrokenPipeSignal { _ = SSL_shutdown(ssl) }
     }
 }

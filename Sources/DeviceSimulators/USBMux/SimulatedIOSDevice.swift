@@ -34,6 +34,8 @@ public struct SimulatedIOSDevice: Sendable, Hashable {
     /// The USB product id usbmuxd reports.
     public var usbProductID: Int
     public var trust: Trust
+    /// What MCInstall `EraseDevice` does on this device.
+    public var erase: Erase = .erases(rebootDelay: .milliseconds(200))
     /// Whether lockdownd turns TLS on after StartSession (`EnableSessionSSL`), as real devices do. Off by
     /// default: most tests read plain text; the drop tests need TLS, where libimobiledevice writes with `write`.
     public var sessionSSL = false
@@ -42,6 +44,40 @@ public struct SimulatedIOSDevice: Sendable, Hashable {
     public func withSessionSSL() -> SimulatedIOSDevice {
         var copy = self
         copy.sessionSSL = true
+        return copy
+    }
+
+    /// The same device with another answer to MCInstall `EraseDevice`.
+    public func withErase(_ erase: Erase) -> SimulatedIOSDevice {
+        var copy = self
+        copy.erase = erase
+        return copy
+    }
+
+    /// How the device answers MCInstall `EraseDevice` and what it looks like afterwards.
+    public enum Erase: Sendable, Hashable {
+        /// Acknowledges, drops the link, leaves usbmuxd, and after `rebootDelay` comes back erased: unactivated,
+        /// Find My off, no passcode, no name, trusting no host (the old pair record is refused), and pairing
+        /// without a Trust prompt, as a phone at Setup Assistant does.
+        case erases(rebootDelay: Duration)
+        /// Answers `Status` with this value (`CommandFormatError`, as iOS 10 does) and erases nothing.
+        case refuses(status: String)
+        /// Acknowledges, drops the link, leaves and never comes back.
+        case neverReturns
+        /// Acknowledges, leaves, and comes back as it was: still activated and still trusting the bench.
+        case returnsStillActivated(rebootDelay: Duration)
+    }
+
+    /// The device as it comes back from an erase.
+    public var erased: SimulatedIOSDevice {
+        var copy = self
+        copy.activationState = "Unactivated"
+        copy.findMyAssociated = false
+        copy.passwordProtected = false
+        copy.deviceName = deviceClass
+        copy.mdmOrganization = nil
+        copy.supervised = false
+        copy.trust = .accepts(afterAttempts: 0)
         return copy
     }
 

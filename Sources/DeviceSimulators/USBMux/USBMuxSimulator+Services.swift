@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// The two device services a trade-in read needs, behind the ports StartService hands out:
+// The two device services a trade-in read and erase need, behind the ports StartService hands out:
 // `com.apple.mobile.diagnostics_relay` (IORegistry, Goodbye) and `com.apple.mobile.MCInstall`
-// (GetCloudConfiguration, GetProfileList), both property-list services with lockdownd's framing.
+// (GetCloudConfiguration, GetProfileList, Flush, EraseDevice), both property-list services with lockdownd's framing.
 
 import Foundation
 
@@ -19,6 +19,10 @@ extension USBMuxSimulator {
             if silent { continue }
             let name = USBMuxPlist.string(request["Request"]) ?? USBMuxPlist.string(request["RequestType"]) ?? ""
             count(udid: udid) { $0.requests[name, default: 0] += 1 }
+            if service == Self.mcInstall, name == "EraseDevice" {
+                eraseDevice(request: request, profile: profile, connection: connection, deviceID: deviceID, udid: udid)
+                return
+            }
             let reply = service == Self.diagnosticsRelay
                 ? diagnosticsReply(name, request: request, profile: profile)
                 : mcInstallReply(name, profile: profile)
@@ -61,11 +65,53 @@ extension USBMuxSimulator {
                 configuration["IsMDMUnremovable"] = true
             }
             return ["Status": "Acknowledged", "CloudConfiguration": configuration]
+        case "Flush":
+            return ["Status": "Acknowledged"]
         case "GetProfileList":
             return ["Status": "Acknowledged", "OrderedIdentifiers": [String](), "ProfileMetadata": USBMuxDictionary()]
         default:
             return ["Status": "Error", "ErrorChain": [["ErrorDomain": "MCInstallationErrorDomain", "ErrorCode": 4001] as USBMuxDictionary]]
         }
+    }
+}
+
+extension USBMuxSimulator {
+    /// MCInstall `EraseDevice` (pymobiledevice3 `mobile_config.py`): the options are recorded as sent (which a
+    /// real device requires of them is not documented: go-ios sends `PreserveDataPlan` as an integer and no
+    /// `DisallowProximitySetup`), and the profile decides the answer. An erasing device acknowledges, then
+    /// reboots: its links drop, it leaves usbmuxd and (per its profile) comes back erased under a new handle.
+    func eraseDevice(request: USBMuxDictionary, profile: SimulatedIOSDevice, connection: USBMuxConnection, deviceID: UInt32, udid: String) {
+        let preserve = request["PreserveDataPlan"] as? Bool
+        let disallow = request["DisallowProximitySetup"] as? Bool
+        count(udid: udid) { stats in
+            var options: [String: Bool] = [:]
+            options["PreserveDataPlan"] = preserve
+            options["DisallowProximitySetup"] = disallow
+            stats.eraseRequests.append(options)
+        }
+        if case .refuses(let status) = profile.erase {
+            _ = sendDeviceReply(["Status": status], tags: ["EraseDevice", Self.mcInstall], connection: connection, deviceID: deviceID)
+            return
+        }
+        _ = sendDeviceReply(["Status": "Acknowledged"], tags: ["EraseDevice", Self.mcInstall], connection: connection, deviceID: deviceID)
+        let latency = state.withLock { $0.devices[deviceID]?.latency ?? .zero }
+        let thread = Thread { [self] in
+            detach(udid: udid)
+            switch profile.erase {
+            case .erases(let delay):
+                // The erase destroys the keys of every host the phone trusted: the old pair record is refused.
+                state.withLock { $0.trustedHosts[udid] = nil }
+                Thread.sleep(forTimeInterval: delay.seconds)
+                attach(profile.erased, latency: latency)
+            case .returnsStillActivated(let delay):
+                Thread.sleep(forTimeInterval: delay.seconds)
+                attach(profile, latency: latency)
+            case .neverReturns, .refuses:
+                break
+            }
+        }
+        thread.name = "usbmuxd-sim erase \(udid)"
+        thread.start()
     }
 }
 

@@ -52,6 +52,8 @@ public final class USBMuxSimulator: Sendable {
         public var sessionsStarted = 0
         public var servicesStarted: [String: Int] = [:]
         public var requests: [String: Int] = [:]
+        /// The options of each MCInstall `EraseDevice` request received (`PreserveDataPlan`, `DisallowProximitySetup`).
+        public var eraseRequests: [[String: Bool]] = []
     }
 
     // MARK: - Lifecycle

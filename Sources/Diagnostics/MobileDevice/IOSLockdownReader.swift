@@ -48,7 +48,7 @@ enum IOSLockdownReader {
     }
 
     /// C handles this attempt holds; freed on the reading thread after the result has been handed over.
-    private final class Handles {
+    final class Handles {
         var device: idevice_t?
         var lockdown: lockdownd_client_t?
         deinit {

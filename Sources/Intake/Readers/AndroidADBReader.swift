@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 public import Diagnostics
+public import IntakeStore
 import Synchronization
 
 /// An Android phone read by our ADB engine, as a session's `DeviceReading`: over its USB bulk endpoints, over
@@ -54,5 +55,29 @@ public struct AndroidADBReader: DeviceReading {
         if prompted.withLock({ $0 }), report.pairing == .authorized { progress(.authorized) }
         progress(.identified(identifier: report.model.identifier))
         return report
+    }
+}
+
+extension AndroidADBReader: DeviceErasing {
+    /// Only a phone in ADB Trade-In Mode can be erased over its link; any other is refused with what to do (the
+    /// guided reset runs at the terminal, `intake-agent erase`).
+    public func erase(certificate: Certificate, settings: ErasureSettings, progress: @escaping @Sendable (Duration) -> Void) async
+        -> ErasureAttempt
+    {
+        let connect: AndroidTradeInEraser.Connect
+        switch link {
+        case .tcp(let host, let port):
+            connect = { try ADBTCPTransport(host: host, port: port) }
+        case .usb(let context, let device):
+            let serial = device.serial
+            connect = {
+                let found = try await context.devices().first { $0.kind == .androidADB && $0.serial == serial }
+                guard let found else { throw ADBError.disconnected }
+                return try ADBUSBTransport(context: context, device: found)
+            }
+        case .descriptorsOnly:
+            return .refused("The phone has USB debugging off, so it cannot be erased over the cable: reset it from its Settings with the customer (intake-agent erase guides it at the terminal).")
+        }
+        return await CounterErasure.eraseAndroidTradeIn(connect: connect, key: key, certificate: certificate, settings: settings, progress: progress)
     }
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 public import Diagnostics
 public import Logging
+public import IntakeStore
 
 /// An iPhone or iPad read through libimobiledevice, as a session's `DeviceReading`: the public identity first,
 /// each pairing change as progress (Trust dialog, passcode, denied), then the report.
@@ -38,5 +39,13 @@ public struct IOSReader: DeviceReading {
             }
         }
         throw ReadStopped("The read of \(label) ended without a result: unplug the device and plug it in again.")
+    }
+}
+
+extension IOSReader: DeviceErasing {
+    public func erase(certificate: Certificate, settings: ErasureSettings, progress: @escaping @Sendable (Duration) -> Void) async
+        -> ErasureAttempt
+    {
+        await CounterErasure.eraseIOS(udid: udid, certificate: certificate, settings: settings, progress: progress)
     }
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 public import Diagnostics
+public import IntakeStore
 
 /// What a platform reader tells a session while it reads, before the report is complete.
 public enum ReadProgress: Sendable, Hashable {
@@ -30,6 +31,14 @@ public protocol DeviceReading: Sendable {
 extension DeviceReading {
     public func isConnected() async -> Bool? { nil }
     public func departure() async -> Void? { nil }
+}
+
+/// A reader whose device can be erased over its link (``CounterErasure``): an iPhone through MCInstall, an
+/// Android phone in Trade-In Mode through `tradeinmode evaluate`.
+public protocol DeviceErasing: Sendable {
+    /// Erases the certificate's device and says what to record; `progress` gets the time waited for its return.
+    func erase(certificate: Certificate, settings: ErasureSettings, progress: @escaping @Sendable (Duration) -> Void) async
+        -> ErasureAttempt
 }
 
 /// A read that ended without a report and without a reader error to say why (the reader was cancelled).

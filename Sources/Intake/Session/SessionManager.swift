@@ -21,6 +21,7 @@ public actor SessionManager {
         var updatedAt = Date()
         var waiting: CheckedContinuation<IntakeAnswers?, Never>?
         var lastState: SessionState = .detected
+        var erasure: SessionView.Erasure?
     }
 
     private let context: IntakeContext
@@ -41,6 +42,8 @@ public actor SessionManager {
     private let owner = OwnerTask()
     /// Once set, no session starts and a session asking for answers gets none: it stops where it is.
     private var shuttingDown = false
+    /// Erasures running, by device key: the shutdown interrupts them and waits until each is recorded.
+    private var erasing: [String: Task<Void, Never>] = [:]
 
     private struct Start: Sendable {
         let session: IntakeSession
@@ -104,6 +107,11 @@ public actor SessionManager {
             await task?.value
         } onCancel: {
             task?.cancel()
+        }
+        // An erasure still waiting for its device is interrupted and recorded as it stands, never lost.
+        for erasure in erasing.values {
+            erasure.cancel()
+            await erasure.value
         }
     }
 
@@ -223,7 +231,89 @@ public actor SessionManager {
             snapshot: snapshot, deviceKey: key, answers: current.answers, message: current.message, updatedAt: current.updatedAt)
         // A session is a consultant's once they answered for it; the bench's default name is nobody's.
         if view.consultant == defaults.consultant { view.consultant = nil }
+        view.erasure = current.erasure
         return view
+    }
+
+    // MARK: - Erasure
+
+    /// How a request to erase a session's device ended.
+    public enum EraseSubmission: Sendable {
+        /// The erase runs; the session's `erasure` says where it stands.
+        case started(session: String)
+        case noSession
+        /// Nothing was started: the sentence says why.
+        case refused(String)
+    }
+
+    /// Starts erasing the device of a session that holds a certificate (the consultant confirmed the customer is
+    /// present and agrees). The session's `erasure` moves from `erasing` to the record's status; the record is
+    /// signed and stored like `intake-agent erase`'s.
+    public func erase(_ sessionOrDevice: String, settings: ErasureSettings) async -> EraseSubmission {
+        guard let key = bySession[sessionOrDevice] ?? (entries[sessionOrDevice] != nil ? sessionOrDevice : nil),
+            let entry = entries[key]
+        else { return .noSession }
+        let snapshot = await entry.session.snapshot()
+        guard let issued = snapshot.certificate, snapshot.state.holdsCertificate else {
+            return .refused("This session has no certificate yet: the device is erased only after its certificate is issued.")
+        }
+        guard case .device(let reader) = entry.session.source, let eraser = reader as? any DeviceErasing else {
+            return .refused("This device has no data link, so it cannot be erased from here: reset it from its Settings with the customer.")
+        }
+        guard let records = context.issuer.registry as? any ErasureRecords else {
+            return .refused("This bench's registry keeps no erasure records.")
+        }
+        if entries[key]?.erasure?.state == "erasing" { return .refused("The device is being erased already.") }
+        do {
+            let certificate = try await context.issuer.registry.certificate(issued.number) ?? issued
+            if let refusal = try await CounterErasure.refusal(for: certificate, records: records) { return .refused(refusal) }
+            setErasure(SessionView.Erasure(state: "erasing"), key: key)
+            let issuer = context.issuer
+            // The audit log says an erase is about to be sent before it is, so even a killed daemon leaves a trace.
+            try await issuer.registry.record(AuditEvent(
+                event: "erasure.started", consultant: settings.consultant, certificate: certificate.number,
+                deviceKey: certificate.content.deviceKey, detail: "from the console, device \(key)", time: context.now()))
+            erasing[key] = Task {
+                let attempt = await eraser.erase(certificate: certificate, settings: settings) { _ in }
+                let outcome: SessionView.Erasure
+                switch attempt {
+                case .refused(let sentence):
+                    outcome = SessionView.Erasure(state: "refused", reason: sentence)
+                case .record(let draft):
+                    do {
+                        // Recorded outside this task, whose cancellation (the shutdown) must not cancel the write.
+                        let record = try await Task.detached {
+                            try await records.recordErasure(draft, signer: issuer.signer, station: issuer.station, at: Date())
+                        }.value
+                        let reason = record.content.reason
+                        outcome = SessionView.Erasure(
+                            state: record.content.status.rawValue, number: record.number.rawValue, reason: reason.isEmpty ? nil : reason)
+                    } catch {
+                        outcome = SessionView.Erasure(state: "refused", reason: String(describing: error))
+                    }
+                }
+                await self.finishErasure(outcome, key: key, session: entry.session.id)
+            }
+            return .started(session: entry.session.id)
+        } catch {
+            return .refused(String(describing: error))
+        }
+    }
+
+    private func setErasure(_ erasure: SessionView.Erasure, key: String) {
+        entries[key]?.erasure = erasure
+        entries[key]?.updatedAt = context.now()
+        Task { if let view = await self.view(key: key) { self.views.publish(view) } }
+    }
+
+    private func finishErasure(_ erasure: SessionView.Erasure, key: String, session: String) async {
+        erasing[key] = nil
+        entries[key]?.erasure = erasure
+        entries[key]?.updatedAt = context.now()
+        if let view = await view(key: key) { views.publish(view) }
+        logger.info(
+            "erasure \(erasure.state)\(erasure.number.map { " (\($0))" } ?? "")",
+            metadata: ["session": "\(session)", "device": "\(key)", "event": "erasure_\(erasure.state)"])
     }
 
     public func summaries() -> [Summary] {
@@ -243,6 +333,7 @@ public actor SessionManager {
     public func beginShutdown() {
         guard !shuttingDown else { return }
         shuttingDown = true
+        for erasure in erasing.values { erasure.cancel() }
         for key in entries.keys {
             if let waiting = entries[key]?.waiting {
                 entries[key]?.waiting = nil

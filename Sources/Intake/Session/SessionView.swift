@@ -32,6 +32,23 @@ public struct SessionView: Sendable, Hashable, Encodable {
     /// The last thing the session said ("Identified: iPhone 11.", "Reading battery ...").
     public var message: String?
     public var updatedAt: Date
+    /// The erasure step after the certificate: `nil` until the consultant starts it.
+    public var erasure: Erasure?
+
+    /// Where the device's erasure stands: `erasing` while the device erases and comes back, then the record's
+    /// status (`erased`, `erased_unverified`, `not_erased`), or `refused` when nothing was done (no record).
+    public struct Erasure: Sendable, Hashable, Encodable {
+        public var state: String
+        /// The erasure record's number, once it is recorded.
+        public var number: String?
+        public var reason: String?
+
+        public init(state: String, number: String? = nil, reason: String? = nil) {
+            self.state = state
+            self.number = number
+            self.reason = reason
+        }
+    }
 
     public struct Offer: Sendable, Hashable, Encodable {
         public var amountKZT: Int
@@ -60,7 +77,7 @@ public struct SessionView: Sendable, Hashable, Encodable {
 
     enum CodingKeys: String, CodingKey {
         case id, deviceKey = "device_key", state, device, missing, offer, refusal, certificate, consultant, message
-        case updatedAt = "updated_at"
+        case updatedAt = "updated_at", erasure
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -76,6 +93,7 @@ public struct SessionView: Sendable, Hashable, Encodable {
         try c.encode(consultant, forKey: .consultant)
         try c.encode(message, forKey: .message)
         try c.encode(updatedAt, forKey: .updatedAt)
+        try c.encode(erasure, forKey: .erasure)
     }
 
     /// Builds the view from the session's snapshot and the answers the manager holds for it.

@@ -30,6 +30,19 @@ struct StationOptions: ParsableArguments {
     }
 }
 
+/// The keys a QR payload is verified with offline: the chain's list (`--keys`), and this station's own key, which
+/// is trusted without a list (reading it never creates one).
+func offlineKeyRing(_ keys: String?, dataDirectory: URL) throws -> KeyRing {
+    var ring = try keys.map { try KeyRing(contentsOf: URL(fileURLWithPath: $0)) } ?? KeyRing()
+    if let own = try? StationKey.loadExisting(in: dataDirectory) { try ring.add(publicKey: own.publicKey) }
+    return ring
+}
+
+/// The refusal of a payload signed by a key the list does not hold.
+func unknownKey(_ what: String, _ keyID: KeyID) -> Failure {
+    Failure("\(what) is signed by station key \(keyID), which is not in the key list: get the chain's current list and pass it with --keys.")
+}
+
 /// Today on the bench's clock, in its time zone.
 func benchToday() -> CivilDate { CivilDate(Date(), in: TimeZone.current) }
 
@@ -250,14 +263,12 @@ extension CertificateCommand {
                                           status: stored.status, expiresOn: stored.content.expiresOn,
                                           certificate: stored.summary)
                 } else if let payload = CertificatePayload(text: certificate) {
-                    var ring = try keyList.map(KeyRing.init(contentsOf:)) ?? KeyRing()
-                    // The own station key is trusted without a list; reading it never creates one.
-                    if let own = try? StationKey.loadExisting(in: global.resolvedDataDir) { try ring.add(publicKey: own.publicKey) }
+                    let ring = try offlineKeyRing(keys, dataDirectory: global.resolvedDataDir)
                     result = VerifyOutput(number: payload.content.number, signatureValid: payload.verify(with: ring),
                                           keyID: payload.content.keyID, status: nil, expiresOn: payload.content.expiresOn,
                                           certificate: nil)
                     if !result.signatureValid, ring.keys[payload.content.keyID] == nil {
-                        throw Failure("Certificate \(payload.content.number) is signed by station key \(payload.content.keyID), which is not in the key list: get the chain's current list and pass it with --keys.")
+                        throw unknownKey("Certificate \(payload.content.number)", payload.content.keyID)
                     }
                 } else {
                     throw Failure("That is neither a certificate number nor a certificate QR payload: scan the QR code again or type the number.")

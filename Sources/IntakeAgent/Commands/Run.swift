@@ -159,8 +159,12 @@ extension Run {
             }
             logger.warning("the console listens on \(host) over plain HTTP (--insecure-http): PINs and customers' details cross the network unencrypted")
         }
+        var settings = ConsoleServer.Settings(host: host, port: chosenPort)
+        settings.eraseTool = "intake-agent \(AgentVersion.string)"
+        settings.eraseReturnTimeout = .seconds(opened.configuration.eraseReturnTimeoutSeconds)
+        settings.erasePreserveDataPlan = opened.configuration.erasePreserveDataPlan
         let server = ConsoleServer(
-            settings: .init(host: host, port: chosenPort), manager: manager, registry: opened.station.certificates,
+            settings: settings, manager: manager, registry: opened.station.certificates,
             consultants: opened.station.registry, printer: opened.printer, stores: opened.context.stores, logger: logger)
         let application = server.application(onRunning: { port in
             logger.notice("console listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)/", metadata: ["port": "\(port)"])

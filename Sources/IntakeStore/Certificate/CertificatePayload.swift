@@ -1,18 +1,27 @@
 // SPDX-License-Identifier: Apache-2.0
 public import Foundation
 
-/// The QR payload: Base32 (RFC 4648 alphabet, upper case, no padding) of the canonical encoding followed by the
+/// Content the station signs and a QR code carries: a canonical encoding that decodes back to itself, and the
+/// id of the key that signs it (``CertificateContent``, ``ErasureContent``).
+public protocol SignedContent: Sendable, Hashable {
+    var keyID: KeyID { get }
+    func canonicalEncoding() throws -> [UInt8]
+    /// `nil` for anything that is not a well-formed canonical encoding.
+    static func decode(canonical bytes: ArraySlice<UInt8>) -> Self?
+}
+
+/// A QR payload: Base32 (RFC 4648 alphabet, upper case, no padding) of the canonical encoding followed by the
 /// 64-byte Ed25519 signature.
 ///
 /// Upper-case Base32 uses only characters of the QR alphanumeric mode (5.5 bits a character), so the symbol is
 /// about 18% smaller than Base64 in byte mode: a typical certificate (≈ 330 bytes) fits a version 14–15 symbol,
 /// 85 modules with its quiet zone, 4 dots a module on a 58 mm printer's 384 dots.
-public struct CertificatePayload: Sendable, Hashable {
-    public let content: CertificateContent
+public struct SignedPayload<Content: SignedContent>: Sendable, Hashable {
+    public let content: Content
     public let canonical: [UInt8]
     public let signature: Data
 
-    public init(content: CertificateContent, signature: Data) throws {
+    public init(content: Content, signature: Data) throws {
         self.content = content
         self.canonical = try content.canonicalEncoding()
         self.signature = signature
@@ -25,7 +34,7 @@ public struct CertificatePayload: Sendable, Hashable {
     public init?(text: String) {
         let cleaned = text.uppercased().filter { !$0.isWhitespace }
         guard let bytes = Base32.decode(cleaned), bytes.count > 64 + 4,
-            let content = CertificateContent.decode(canonical: bytes.dropLast(64))
+            let content = Content.decode(canonical: bytes.dropLast(64))
         else { return nil }
         self.content = content
         self.canonical = Array(bytes.dropLast(64))
@@ -37,6 +46,11 @@ public struct CertificatePayload: Sendable, Hashable {
         keys.isValid(signature: signature, of: canonical, by: content.keyID)
     }
 }
+
+/// A certificate's QR payload.
+public typealias CertificatePayload = SignedPayload<CertificateContent>
+
+extension CertificateContent: SignedContent {}
 
 /// RFC 4648 Base32, upper case, without padding.
 enum Base32 {

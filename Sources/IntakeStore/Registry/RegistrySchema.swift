@@ -17,8 +17,11 @@ enum RegistrySchema {
         migrator.registerMigration("2026-12-v4 consultants") { db in
             try db.execute(sql: v4)
         }
-        migrator.registerMigration("2026-12-v5 the station's outbox to the chain registry") { db in
+        migrator.registerMigration("2026-12-v5 erasure records") { db in
             try db.execute(sql: v5)
+        }
+        migrator.registerMigration("2026-12-v6 the station's outbox to the chain registry") { db in
+            try db.execute(sql: v6)
         }
         return migrator
     }
@@ -283,10 +286,69 @@ enum RegistrySchema {
         END;
         """
 
+    /// Signed erasure records (``ErasureRecords``): one row per attempt, numbered by certificate and attempt, never
+    /// changed, replaced or deleted, and only for a certificate that is issued or printed. The signature over the
+    /// row's fields (``ErasureContent``) catches what a person who drops these triggers still changes.
+    private static let v5 = """
+        CREATE TABLE erasure (
+            number TEXT NOT NULL PRIMARY KEY,
+            certificate TEXT NOT NULL REFERENCES certificate (number),
+            attempt INTEGER NOT NULL CHECK (attempt >= 1),
+            status TEXT NOT NULL CHECK (status IN ('erased', 'erased_unverified', 'not_erased')),
+            reason TEXT NOT NULL,
+            method TEXT NOT NULL,
+            sanitization TEXT NOT NULL,
+            tool TEXT NOT NULL,
+            device_make TEXT NOT NULL,
+            device_model TEXT NOT NULL,
+            device_model_identifier TEXT NOT NULL,
+            device_serial TEXT NOT NULL,
+            device_imeis TEXT NOT NULL,
+            media TEXT NOT NULL,
+            verification_method TEXT NOT NULL,
+            verified_by_device TEXT NOT NULL,
+            confirmed_by_consultant TEXT NOT NULL,
+            verification_result TEXT NOT NULL,
+            consultant TEXT NOT NULL,
+            store_id TEXT NOT NULL,
+            station TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT NOT NULL,
+            destination TEXT NOT NULL,
+            key_id TEXT NOT NULL,
+            signature BLOB NOT NULL CHECK (length(signature) = 64),
+            created_at TEXT NOT NULL,
+            UNIQUE (certificate, attempt)
+        ) STRICT;
+        CREATE INDEX erasure_by_time ON erasure (created_at);
+
+        CREATE TRIGGER erasure_row_never_replaced BEFORE INSERT ON erasure
+        WHEN EXISTS (SELECT 1 FROM erasure WHERE number = NEW.number)
+        BEGIN
+            SELECT RAISE(ABORT, 'an erasure record is written once: its row is never replaced');
+        END;
+
+        CREATE TRIGGER erasure_of_an_issued_certificate BEFORE INSERT ON erasure
+        WHEN NOT EXISTS (SELECT 1 FROM certificate WHERE number = NEW.certificate AND status IN ('issued', 'printed'))
+        BEGIN
+            SELECT RAISE(ABORT, 'only an issued or printed certificate''s device is erased');
+        END;
+
+        CREATE TRIGGER erasure_no_update BEFORE UPDATE ON erasure
+        BEGIN
+            SELECT RAISE(ABORT, 'erasure records are append-only');
+        END;
+
+        CREATE TRIGGER erasure_no_delete BEFORE DELETE ON erasure
+        BEGIN
+            SELECT RAISE(ABORT, 'erasure records are append-only');
+        END;
+        """
+
     /// The station's side of the chain registry (``PostgresRegistry``): every certificate this station signs while a
     /// chain is configured, with where it stands (`sending`, `pending`, `synced`, `conflict`, `abandoned`); the record
     /// is the certificate itself (its full IIN, like the certificate table). Rows are settled, never deleted.
-    private static let v5 = """
+    private static let v6 = """
         CREATE TABLE chain_outbox (
             number TEXT PRIMARY KEY NOT NULL,
             state TEXT NOT NULL CHECK (state IN ('sending', 'pending', 'synced', 'conflict', 'abandoned')),

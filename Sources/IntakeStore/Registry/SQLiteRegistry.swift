@@ -17,7 +17,7 @@ public final class SQLiteRegistry: CertificateRegistry {
     let pool: DatabasePool
     /// The station keys whose signatures this registry's certificates must carry. Every certificate read is
     /// checked against them: a row changed behind the agent's back is reported as altered, never returned.
-    private let trusted = Mutex(KeyRing())
+    let trusted = Mutex(KeyRing())
     /// The data directory whose station key this registry trusts, read again when a certificate names a key the
     /// registry does not hold yet (another process made the first key after this one opened).
     private let stationKeyDirectory: URL?
@@ -493,7 +493,7 @@ public final class SQLiteRegistry: CertificateRegistry {
         } }
     }
 
-    private static func append(_ event: AuditEvent, _ db: Database) throws {
+    static func append(_ event: AuditEvent, _ db: Database) throws {
         try db.execute(
             sql: """
                 INSERT INTO audit (time, event, consultant, certificate, device_key, reason, detail)

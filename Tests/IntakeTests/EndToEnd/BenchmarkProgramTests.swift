@@ -25,7 +25,7 @@ struct BenchmarkProgramTests {
     @Test func intakeBenchListsTheBenchmarksAndRunsOne() async throws {
         let help = try await AgentBinary.run(["--help"], program: "intake-bench")
         #expect(help.status == 0)
-        for name in ["grading", "usb", "ios", "android", "registry", "intake", "daemon"] {
+        for name in ["grading", "usb", "ios", "android", "registry", "intake", "daemon", "erase"] {
             #expect(help.stdout.contains("  \(name) "), "intake-bench --help lacks \(name): \(help.stdout)")
         }
         let run = try await AgentBinary.run(["grading", "--seconds", "0.2", "--loads", "1", "--json"], program: "intake-bench")
@@ -34,6 +34,15 @@ struct BenchmarkProgramTests {
         #expect((figures["catalog_models"] as? Int ?? 0) > 100)
         #expect((figures["quotes"] as? Int ?? 0) > 0)
         #expect(figures["target_quote_ms"] as? Double == 1)
+    }
+
+    @Test func theEraseBenchmarkErasesTheSimulatedIPhoneToASignedRecord() async throws {
+        let run = try await AgentBinary.run(["erase", "--runs", "2", "--json"], program: "intake-bench")
+        #expect(run.status == 0, "\(run.stderr)")
+        let figures = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(figures["all_erased"] as? Bool == true)
+        #expect(figures["runs"] as? Int == 2)
+        #expect(figures["target_seconds"] as? Double == 1)
     }
 
     /// A benchmark that measures the agent as a process finds the one built beside it, and says so when told

@@ -2,7 +2,7 @@
 //
 // The console in real Chromium against the real daemon and the simulated iPhone: log in, the card appears when the
 // phone is plugged in, the checklist is answered, a wrong IIN is refused on the spot, the certificate is issued
-// and the slip printed to a file printer; an unplugged phone greys its card. Screenshots of each step go to
+// and the slip printed to a file printer, the device erased from its card; an unplugged phone greys its card. Screenshots of each step go to
 // .build/console-screenshots (test artefacts); docs/console/ keeps one of each card state for review.
 
 import DeviceSimulators
@@ -74,6 +74,16 @@ struct ConsoleBrowserTests {
         try await browser.screenshot(to: Self.screenshots.appendingPathComponent("4-card-printed.png"))
         let printed = try String(contentsOf: slip, encoding: .utf8)
         #expect(printed.contains("90010130****"), "\(printed)")
+
+        // The erasure step on the printed card: the consultant confirms the customer is here and agrees.
+        try await browser.run("window.confirm = () => true;")
+        try await browser.click(".card button.erase")
+        try await browser.wait(
+            until: "return !!document.querySelector('.card .erasure[data-erasure=erased]')", seconds: 60, "the card erased")
+        let erasedText = try await browser.text(".card .erasure")
+        #expect(erasedText.contains("-E1"), "\(erasedText)")
+        #expect(try await browser.run("return document.querySelectorAll('.card button.erase').length") as? Int == 0, "erased once")
+        try await browser.screenshot(to: Self.screenshots.appendingPathComponent("4b-card-erased.png"))
 
         // A second phone, unplugged mid-checklist: its card greys.
         let second = SimulatedIOSDevice.oldIPhone7.withFreshIdentity()

@@ -39,6 +39,8 @@ struct SQLiteRegistryTests {
             "2026-12-v2 guards on inserts, device links",
             "2026-12-v3 the holder's document number",
             "2026-12-v4 consultants",
+            "2026-12-v5 erasure records",
+            "2026-12-v6 the station's outbox to the chain registry",
         ])
     }
 
