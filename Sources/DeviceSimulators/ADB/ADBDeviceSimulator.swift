@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 public import Diagnostics
 import Foundation
+public import Logging
 import Synchronization
 
 #if canImport(Glibc)
@@ -54,10 +55,18 @@ public final class ADBDeviceSimulator: Sendable {
         case streamNeverCloses(matching: String)
         /// The phone goes away after half the first answer.
         case disconnectMidCommand
+        /// Each connection serves this many streams, then the phone drops it when the host opens the next one.
+        case dropAfterStreams(Int)
     }
 
-    public let configuration: Configuration
+    private let current: Mutex<Configuration>
+    /// What the phone is and does now; `update(_:)` changes it for the streams opened after.
+    public var configuration: Configuration { current.withLock { $0 } }
+    /// Where each handshake message and stream is logged at debug level; `nil` logs nothing.
+    let logger: Logger?
     private let trusted: Mutex<Set<String>>
+    /// The last key the "Allow USB debugging?" prompt showed and nobody answered yet, for `allowPromptedKey()`.
+    private let prompted = Mutex<String?>(nil)
     private let sessions = Mutex<[ObjectIdentifier: ADBDeviceSession]>([:])
     private let listener: Mutex<Int32?> = Mutex(nil)
     private let opened = Mutex(0)
@@ -70,8 +79,9 @@ public final class ADBDeviceSimulator: Sendable {
     /// The loopback TCP port, once `listen()` ran.
     public var port: UInt16 { boundPort.withLock { $0 } }
 
-    public init(_ configuration: Configuration) {
-        self.configuration = configuration
+    public init(_ configuration: Configuration, logger: Logger? = nil) {
+        self.current = Mutex(configuration)
+        self.logger = logger
         if case .trusting(let keys, _) = configuration.auth {
             trusted = Mutex(Set(keys.map(ADBKeyVerifier.keyID)))
         } else {
@@ -136,6 +146,23 @@ public final class ADBDeviceSimulator: Sendable {
         for session in sessions.withLock({ Array($0.values) }) { session.transport.close() }
     }
 
+    /// Changes the phone (its profile, its shell latency, its prompt, its misbehaviour); streams opened afterwards
+    /// see the change, open connections stay.
+    public func update(_ body: (inout Configuration) -> Void) {
+        current.withLock { body(&$0) }
+    }
+
+    /// Taps Allow on the "Allow USB debugging?" prompt: the key it shows is trusted from now on, and every host
+    /// connection waiting on it goes online. Returns `false` when no prompt is showing.
+    @discardableResult
+    public func allowPromptedKey() -> Bool {
+        guard let key = prompted.withLock({ k -> String? in defer { k = nil }; return k }) else { return false }
+        trust(key)
+        logger?.debug("Allow USB debugging tapped", metadata: ["adb.port": "\(port)"])
+        for session in sessions.withLock({ Array($0.values) }) { session.keyAllowed(key) }
+        return true
+    }
+
     /// Whether the phone trusts a key now (after the prompt was accepted, too).
     public func isTrusted(_ publicKeyText: String) -> Bool {
         trusted.withLock { $0.contains(ADBKeyVerifier.keyID(publicKeyText)) }
@@ -160,7 +187,21 @@ public final class ADBDeviceSimulator: Sendable {
     // MARK: - Used by sessions
 
     func countStream() { opened.withLock { $0 += 1 } }
-    func record(service: String) { requested.withLock { $0.append(service) } }
+    func record(service: String) {
+        requested.withLock { $0.append(service) }
+        logger?.debug("adb stream", metadata: ["adb.port": "\(port)", "adb.service": "\(service)"])
+    }
+
+    /// The prompt for `publicKeyText` was answered by the profile's own delay.
+    func promptAnswered(_ publicKeyText: String) {
+        prompted.withLock { if $0 == publicKeyText { $0 = nil } }
+    }
+
+    /// The prompt shows `publicKeyText` until someone answers it.
+    func showPrompt(_ publicKeyText: String) {
+        prompted.withLock { $0 = publicKeyText }
+        logger?.debug("Allow USB debugging? prompt showing", metadata: ["adb.port": "\(port)"])
+    }
 
     func trustedKeys() -> Set<String> { trusted.withLock { $0 } }
 

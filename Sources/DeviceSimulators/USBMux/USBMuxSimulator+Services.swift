@@ -19,6 +19,7 @@ extension USBMuxSimulator {
             if silent { continue }
             let name = USBMuxPlist.string(request["Request"]) ?? USBMuxPlist.string(request["RequestType"]) ?? ""
             count(udid: udid) { $0.requests[name, default: 0] += 1 }
+            logger?.debug("service request", metadata: ["device.udid": "\(udid)", "service": "\(service)", "service.request": "\(name)"])
             let reply = service == Self.diagnosticsRelay
                 ? diagnosticsReply(name, request: request, profile: profile)
                 : mcInstallReply(name, profile: profile)
