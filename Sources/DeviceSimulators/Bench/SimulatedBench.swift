@@ -178,7 +178,7 @@ public final class SimulatedBench: Sendable {
         guard case .android(let simulator, _) = entry.kind else {
             throw SimulatorControlError("\(name) is an iOS device, which asks to trust the computer instead: use `trust \(name)`.")
         }
-        if simulator.allowPromptedKey() { return "\(name): Allow tapped; the waiting host is let in and its key is remembered." }
+        if simulator.allowPromptedKey() { return "\(name): Allow tapped; the key it showed is trusted, and a host waiting on it goes online." }
         guard case .trusting(let keys, _) = simulator.configuration.auth else {
             return "\(name) asks no authorisation (no prompt to tap)."
         }

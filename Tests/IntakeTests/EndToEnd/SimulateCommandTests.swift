@@ -177,7 +177,7 @@ struct SimulateCommandTests {
         let findMy = "ios:00008101-000A3D1C0E42001E"
         let android = "tcp:\(endpoint)"
 
-        #expect(try await Self.waitForState(api, device: waiting, "awaiting_trust"))
+        #expect(try await Self.waitForState(api, device: waiting, "awaiting_authorization"))
         #expect(try simulator.ctl("trust", "iphone-awaiting-trust").status == 0)
         #expect(try await Self.waitForState(api, device: waiting, "checklist"))
 
@@ -205,7 +205,7 @@ struct SimulateCommandTests {
         // trust is for an iPhone; an Android phone is told to use allow.
         let wrong = try simulator.ctl("trust", "android-awaiting-allow")
         #expect(wrong.status == 1)
-        #expect(wrong.stderr.contains("use `allow android-awaiting-allow`"), "\(wrong.stderr)")
+        #expect(wrong.stderr.contains("with `allow android-awaiting-allow`"), "\(wrong.stderr)")
         daemon.send(SIGTERM)
         #expect(daemon.exitStatus(within: 25).status == 0)
         #expect(simulator.stop() == 0)
@@ -215,7 +215,7 @@ struct SimulateCommandTests {
     func faultyProfileEndsTheRead(platform: String) throws {
         let profile = platform == "ios"
             ? #"{"platform": "ios", "name": "dropping-iphone", "base": "iphone-11", "faults": {"drop_after_requests": 4}}"#
-            : #"{"platform": "android", "name": "dropping-android", "base": "samsung-s10", "faults": {"drop_after_requests": 1}}"#
+            : #"{"platform": "android", "name": "dropping-android", "base": "samsung-s10", "auth": "none", "faults": {"drop_after_requests": 1}}"#
         let file = try Self.temporaryFile("faulty.json", profile)
         defer { try? FileManager.default.removeItem(at: file) }
         let simulator = try RunningSimulator(["--\(platform)", file.path])
@@ -260,6 +260,30 @@ struct SimulateCommandTests {
         #expect(run.status == 1)
         #expect(run.stderr == "intake-agent: The profile \(file.path) is refused at \(bad.expected)\n", "\(run.stderr)")
         #expect(run.stdout.isEmpty)
+    }
+
+    @Test("the README's profile examples load, and its iOS example is read once Trust is tapped")
+    func readmeProfiles() throws {
+        let readme = try String(contentsOf: CIScriptTests.packageRoot().appendingPathComponent("README.md"), encoding: .utf8)
+        let blocks = readme.components(separatedBy: "```json\n").dropFirst().compactMap { $0.components(separatedBy: "```").first }
+        let profiles = blocks.filter { $0.contains("\"platform\"") }
+        #expect(profiles.count == 2, "\(profiles)")
+        let ios = try Self.temporaryFile("readme-ios.json", try #require(profiles.first { $0.contains("\"ios\"") }))
+        let android = try Self.temporaryFile("readme-android.json", try #require(profiles.first { $0.contains("\"android\"") }))
+        defer { [ios, android].forEach { try? FileManager.default.removeItem(at: $0) } }
+        let simulator = try RunningSimulator(["--ios", ios.path, "--android", android.path])
+        let list = try simulator.ctl("list")
+        #expect(list.stdout.contains("dana-iphone-13 ios 00008110-000A1B2C3D4E5F60 plugged"), "\(list.stdout)\(list.stderr)")
+        #expect(list.stdout.contains("galaxy-with-google android 127.0.0.1:"), "\(list.stdout)")
+        let environment = ["USBMUXD_SOCKET_ADDRESS": simulator.socketAddress]
+        let waiting = try AgentBinary.runBlocking(["inspect", "--udid", "00008110-000A1B2C3D4E5F60", "--json"], environment: environment)
+        #expect(Self.json(waiting.stdout)["pairing"] as? String == "awaiting_trust", "\(waiting.stdout)\(waiting.stderr)")
+        #expect(try simulator.ctl("trust", "dana-iphone-13").status == 0)
+        let read = try AgentBinary.runBlocking(["inspect", "--udid", "00008110-000A1B2C3D4E5F60", "--json"], environment: environment)
+        let facts = Self.json(read.stdout)
+        #expect(facts["serial"] as? String == "K9XQ2M7N4P1R", "\(read.stdout)\(read.stderr)")
+        #expect((facts["battery"] as? [String: Any])?["cycle_count"] as? Int == 520)
+        #expect(simulator.stop() == 0)
     }
 
     // MARK: - The console's view of the bench
