@@ -70,9 +70,19 @@ struct SimulateCommandTests {
         #expect(list.stdout.split(separator: "\n").allSatisfy { $0.hasPrefix("--ios ") || $0.hasPrefix("--android ") })
     }
 
+    @Test("a profile name of the other platform, or neither a name nor a file, is refused in one sentence")
+    func unknownProfileNames() throws {
+        let android = try AgentBinary.runBlocking(["simulate", "--ios", "samsung-s10"])
+        #expect(android.status == 1)
+        #expect(android.stderr == "intake-agent: samsung-s10 is a built-in Android profile: pass it with --android.\n", "\(android.stderr)")
+        let neither = try AgentBinary.runBlocking(["simulate", "--android", "nokia-3310"])
+        #expect(neither.status == 1)
+        #expect(neither.stderr.hasPrefix("intake-agent: No built-in Android profile is called nokia-3310 and there is no such file: "), "\(neither.stderr)")
+    }
+
     @Test("inspect reads simulate's iPhone through libimobiledevice and its Android phone over --adb-tcp; ideviceinfo and adb agree; SIGTERM removes the sockets")
     func inspectAndRealClients() throws {
-        let simulator = try RunningSimulator(["--ios", "iphone-12-find-my", "--android", "samsung-s10", "--log-level", "debug"])
+        let simulator = try RunningSimulator(["--ios", "iphone-12-find-my", "--android", "samsung-s10", "--log-level", "debug", "--usbmuxd-port", "0"])
         let environment = ["USBMUXD_SOCKET_ADDRESS": simulator.socketAddress]
         #expect(simulator.socketAddress == "UNIX:" + simulator.usbmuxdSocket)
         let udid = "00008101-000A3D1C0E42001E"
@@ -90,6 +100,11 @@ struct SimulateCommandTests {
         #expect(info.out.contains("ProductType: iPhone13,2"), "\(info.out)")
         let serial = try Self.run("/usr/bin/ideviceinfo", ["-u", udid, "-k", "SerialNumber"], environment: environment)
         #expect(serial.out == "F2LDN0Q7P3XY\n", "\(serial.out)")
+        // The same usbmuxd on loopback TCP (--usbmuxd-port), as its stderr says.
+        let tcpLine = try #require(simulator.stderrLines.first { $0.contains("usbmuxd listens on 127.0.0.1:") })
+        let tcp = try #require(tcpLine.split(separator: " ").first { $0.hasPrefix("127.0.0.1:") })
+        let overTCP = try Self.run("/usr/bin/idevice_id", ["-l"], environment: ["USBMUXD_SOCKET_ADDRESS": String(tcp)])
+        #expect(overTCP.out == udid + "\n", "\(overTCP.out)")
         // --log-level debug logs each request the devices get.
         #expect(simulator.stderrLines.contains { $0.contains("lockdown request") && $0.contains("GetValue") }, "\(simulator.stderrLines)")
 
