@@ -70,6 +70,10 @@ final class ADBDeviceSession: Sendable {
     }
 
     private func handle(_ packet: ADBPacket) {
+        if packet.command == .cnxn || packet.command == .auth {
+            simulator.logger?.debug(
+                "adb handshake", metadata: ["adb.port": "\(simulator.port)", "adb.command": "\(packet.command)", "adb.arg0": "\(packet.arg0)"])
+        }
         switch packet.command {
         case .cnxn:
             state.withLock { s in

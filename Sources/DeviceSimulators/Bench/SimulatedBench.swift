@@ -351,9 +351,3 @@ extension SimulatedBench.Entry {
         }
     }
 }
-
-/// A control request the bench refuses, as one sentence.
-public struct SimulatorControlError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}

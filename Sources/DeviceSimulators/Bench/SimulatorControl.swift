@@ -8,7 +8,6 @@
 import Glibc
 #endif
 import Foundation
-import Synchronization
 
 /// One request: `command` is `plug`, `unplug`, `trust`, `deny`, `allow`, `set` or `list`; `set` carries
 /// `KEY=VALUE` assignments.
@@ -32,55 +31,6 @@ public struct SimulatorControlReply: Codable, Sendable {
     public init(ok: Bool, message: String) {
         self.ok = ok
         self.message = message
-    }
-}
-
-/// Serves a bench's control socket, one thread per client, until stopped (which removes the socket file).
-public final class SimulatorControlServer: Sendable {
-    public let path: String
-    private let listener: USBMuxListener
-    private let clients = Mutex<[ObjectIdentifier: USBMuxConnection]>([:])
-
-    public init(path: String, bench: SimulatedBench) throws {
-        self.path = path
-        listener = try .unix(path: path)
-        let listener = listener
-        let thread = Thread { [self] in
-            defer { listener.release() }
-            while let connection = listener.accept() {
-                clients.withLock { $0[ObjectIdentifier(connection)] = connection }
-                let client = Thread { [self] in
-                    Self.serve(connection, bench: bench)
-                    _ = clients.withLock { $0.removeValue(forKey: ObjectIdentifier(connection)) }
-                    connection.release()
-                }
-                client.name = "simulate control client"
-                client.start()
-            }
-        }
-        thread.name = "simulate control"
-        thread.start()
-    }
-
-    public func stop() {
-        listener.shutDown()
-        clients.withLock { $0.values.forEach { $0.shutDown() } }
-    }
-
-    private static func serve(_ connection: USBMuxConnection, bench: SimulatedBench) {
-        var reader = LineReader(fd: connection.fd)
-        while let line = reader.next() {
-            guard !line.allSatisfy(\.isWhitespace) else { continue }
-            let reply: SimulatorControlReply
-            if let request = try? JSONDecoder().decode(SimulatorControlRequest.self, from: Data(line.utf8)) {
-                reply = bench.perform(request)
-            } else {
-                reply = SimulatorControlReply(
-                    ok: false, message: "The control socket takes one JSON object a line, such as {\"command\": \"unplug\", \"device\": \"iphone-11\"}.")
-            }
-            let data = (try? JSONEncoder().encode(reply)) ?? Data()
-            guard connection.write(Array(data) + [0x0a]) else { return }
-        }
     }
 }
 
@@ -117,26 +67,8 @@ public enum SimulatorControl {
     }
 }
 
-/// Lines from a blocking socket, `\n`-terminated, at most 64 KiB each.
-struct LineReader {
-    let fd: Int32
-    private var buffer: [UInt8] = []
-
-    init(fd: Int32) { self.fd = fd }
-
-    mutating func next() -> String? {
-        while true {
-            if let newline = buffer.firstIndex(of: 0x0a) {
-                let line = String(decoding: buffer[..<newline], as: UTF8.self)
-                buffer.removeSubrange(...newline)
-                return line
-            }
-            guard buffer.count < 65_536 else { return nil }
-            var chunk = [UInt8](repeating: 0, count: 4096)
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, 4096, 0) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return nil }
-            buffer += chunk[..<n]
-        }
-    }
+/// A control request the bench refuses, as one sentence.
+public struct SimulatorControlError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

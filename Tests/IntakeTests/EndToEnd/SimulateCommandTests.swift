@@ -132,6 +132,8 @@ struct SimulateCommandTests {
         #expect(try adb("-s", endpoint, "wait-for-device").status == 0)
         let model = try adb("-s", endpoint, "shell", "getprop", "ro.product.model")
         #expect(model.out.trimmingCharacters(in: .whitespacesAndNewlines) == "SM-G973F", "\(model.out)")
+        #expect(simulator.stderrLines.contains { $0.contains("adb stream") && $0.contains("getprop ro.product.model") }, "\(simulator.stderrLines)")
+        #expect(simulator.stderrLines.contains { $0.contains("adb handshake") })
 
         #expect(simulator.stop() == 0, "\(simulator.stderrLines.joined(separator: "\n"))")
         #expect(!FileManager.default.fileExists(atPath: simulator.usbmuxdSocket))
