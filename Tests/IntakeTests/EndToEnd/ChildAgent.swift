@@ -5,19 +5,13 @@ import Testing
 /// The built `intake-agent` running in a child process until the test stops it (`simulate`, `demo --console`),
 /// SIGPIPE at its default action as a shell starts it, its stdout and stderr collected line by line.
 final class ChildAgent: @unchecked Sendable {
-    let process = Process()
+    let process: Process
     private let out = JournalLines()
     private let err = JournalLines()
 
     init(_ arguments: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["--default-signal=PIPE", try AgentBinary.url().path] + arguments
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let (process, stdout, stderr) = try AgentBinary.start(arguments, defaultSIGPIPE: true)
+        self.process = process
         out.collect(stdout.fileHandleForReading)
         err.collect(stderr.fileHandleForReading)
     }
