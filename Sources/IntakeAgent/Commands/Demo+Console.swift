@@ -12,8 +12,10 @@ import IntakeStore
 extension Demo {
     func consoleDemo() async throws {
         let logger = global.makeLogger()
-        let temporary = global.dataDir == nil
-        let dataDir = global.dataDir.map { URL(fileURLWithPath: $0, isDirectory: true) }
+        // --data-dir, or the plain demo's --keep: a kept directory; else a temporary one (never the bench's own).
+        let kept = global.dataDir ?? keep
+        let temporary = kept == nil
+        let dataDir = kept.map { URL(fileURLWithPath: $0, isDirectory: true) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("intake-agent-demo-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { if temporary { try? FileManager.default.removeItem(at: dataDir) } }
