@@ -92,6 +92,9 @@ struct Simulate: AsyncParsableCommand {
         }
         defer { server.stop() }
 
+        // Trapped before the lines below are printed: a script that stops us the moment it has read them must
+        // find the handler in place (the default action would leave the sockets behind).
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         for device in bench.devices {
             let what = device.platform == "ios" ? "iOS, \(device.address)" : "Android, adbd on \(device.address)"
             Self.note("\(device.name) (\(what), plugged in): \(device.summary)")
@@ -104,7 +107,6 @@ struct Simulate: AsyncParsableCommand {
         for endpoint in bench.adbEndpoints { Output.line("--adb-tcp \(endpoint)") }
         Output.line("--control \(controlPath)")
 
-        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         for await signal in signals {
             logger.notice("\(signal) received: stopping the simulators")
             break
