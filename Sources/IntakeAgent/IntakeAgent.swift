@@ -21,7 +21,7 @@ struct IntakeAgent: AsyncParsableCommand {
         subcommands: [
             Demo.self, Run.self, Devices.self, Doctor.self, Inspect.self,
             Quote.self, CatalogCommand.self, Redeem.self,
-            IntakeCommand.self, CertificateCommand.self, Print.self, ConsultantCommand.self, RegistryCommand.self, Erase.self, ErasureCommand.self,
+            IntakeCommand.self, CertificateCommand.self, Print.self, ConsultantCommand.self, RegistryCommand.self, Erase.self, ErasureCommand.self, Simulate.self,
         ]
     )
 }

@@ -26,6 +26,8 @@ final class ADBDeviceSession: Sendable {
         var streams: [UInt32: Stream] = [:]
         var nextID: UInt32 = 1
         var misbehaved = false
+        /// The key the prompt shows for this connection, until Allow is tapped.
+        var pendingKey: String?
     }
 
     private let state = Mutex(State())
@@ -68,6 +70,10 @@ final class ADBDeviceSession: Sendable {
     }
 
     private func handle(_ packet: ADBPacket) {
+        if packet.command == .cnxn || packet.command == .auth {
+            simulator.logger?.debug(
+                "adb handshake", metadata: ["adb.port": "\(simulator.port)", "adb.command": "\(packet.command)", "adb.arg0": "\(packet.arg0)"])
+        }
         switch packet.command {
         case .cnxn:
             state.withLock { s in
@@ -86,6 +92,11 @@ final class ADBDeviceSession: Sendable {
             guard state.withLock({ $0.online }) else { return }
             var name = String(decoding: packet.payload, as: UTF8.self)
             while name.hasSuffix("\0") { name.removeLast() }
+            if case .dropAfterStreams(let allowed) = configuration.misbehavior, state.withLock({ Int($0.nextID) > allowed }) {
+                simulator.logger?.debug("dropping the connection (fault: drop after \(allowed) streams)", metadata: ["adb.service": "\(name)"])
+                transport.close()
+                return
+            }
             let id = state.withLock { s -> UInt32 in
                 let id = s.nextID
                 s.nextID += 1
@@ -143,16 +154,30 @@ final class ADBDeviceSession: Sendable {
                 defer { s.promptShown = true }
                 return !s.promptShown
             }
-            guard first, case .allowAfter(let delay) = prompt else { return }
+            guard first else { return }
+            state.withLock { $0.pendingKey = acceptedKey }
+            simulator.showPrompt(acceptedKey)
+            guard case .allowAfter(let delay) = prompt else { return }
             let thread = Thread { [self] in
                 Thread.sleep(forTimeInterval: delay.seconds)
                 simulator.trust(acceptedKey)
-                sendConnect()
+                simulator.promptAnswered(acceptedKey)
+                keyAllowed(acceptedKey)
             }
             thread.start()
         default:
             break
         }
+    }
+
+    /// Allow was tapped for `key`: a connection waiting on it goes online.
+    func keyAllowed(_ key: String) {
+        let waiting = state.withLock { s -> Bool in
+            guard s.pendingKey == key, !s.online else { return false }
+            s.pendingKey = nil
+            return true
+        }
+        if waiting { sendConnect() }
     }
 
     private func sendConnect() {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 public import Diagnostics
 import Foundation
+public import Logging
 import Synchronization
 
 #if canImport(Glibc)
@@ -72,6 +73,8 @@ public final class ADBDeviceSimulator: Sendable {
         case streamNeverCloses(matching: String)
         /// The phone goes away after half the first answer.
         case disconnectMidCommand
+        /// Each connection serves this many streams, then the phone drops it when the host opens the next one.
+        case dropAfterStreams(Int)
     }
 
     /// The phone as it is now: `tradeinmode evaluate` and a reboot change it.
@@ -83,7 +86,11 @@ public final class ADBDeviceSimulator: Sendable {
     private let rebootCount = Mutex(0)
     /// How many times hosts rebooted the phone (`reboot:`).
     public var reboots: Int { rebootCount.withLock { $0 } }
+    /// Where each handshake message and stream is logged at debug level; `nil` logs nothing.
+    let logger: Logger?
     private let trusted: Mutex<Set<String>>
+    /// The last key the "Allow USB debugging?" prompt showed and nobody answered yet, for `allowPromptedKey()`.
+    private let prompted = Mutex<String?>(nil)
     private let sessions = Mutex<[ObjectIdentifier: ADBDeviceSession]>([:])
     private let listener: Mutex<Int32?> = Mutex(nil)
     private let opened = Mutex(0)
@@ -96,9 +103,10 @@ public final class ADBDeviceSimulator: Sendable {
     /// The loopback TCP port, once `listen()` ran.
     public var port: UInt16 { boundPort.withLock { $0 } }
 
-    public init(_ configuration: Configuration) {
+    public init(_ configuration: Configuration, logger: Logger? = nil) {
         current = Mutex(configuration)
         original = configuration
+        self.logger = logger
         if case .trusting(let keys, _) = configuration.auth {
             trusted = Mutex(Set(keys.map(ADBKeyVerifier.keyID)))
         } else {
@@ -161,6 +169,23 @@ public final class ADBDeviceSimulator: Sendable {
             Glibc.shutdown(fd, Int32(SHUT_RDWR))
         }
         for session in sessions.withLock({ Array($0.values) }) { session.transport.close() }
+    }
+
+    /// Changes the phone (its profile, its shell latency, its prompt, its misbehaviour); streams opened afterwards
+    /// see the change, open connections stay.
+    public func update(_ body: (inout Configuration) -> Void) {
+        current.withLock { body(&$0) }
+    }
+
+    /// Taps Allow on the "Allow USB debugging?" prompt: the key it shows is trusted from now on, and every host
+    /// connection waiting on it goes online. Returns `false` when no prompt is showing.
+    @discardableResult
+    public func allowPromptedKey() -> Bool {
+        guard let key = prompted.withLock({ k -> String? in defer { k = nil }; return k }) else { return false }
+        trust(key)
+        logger?.debug("Allow USB debugging tapped", metadata: ["adb.port": "\(port)"])
+        for session in sessions.withLock({ Array($0.values) }) { session.keyAllowed(key) }
+        return true
     }
 
     /// Whether the phone trusts a key now (after the prompt was accepted, too).
@@ -228,7 +253,21 @@ public final class ADBDeviceSimulator: Sendable {
     // MARK: - Used by sessions
 
     func countStream() { opened.withLock { $0 += 1 } }
-    func record(service: String) { requested.withLock { $0.append(service) } }
+    func record(service: String) {
+        requested.withLock { $0.append(service) }
+        logger?.debug("adb stream", metadata: ["adb.port": "\(port)", "adb.service": "\(service)"])
+    }
+
+    /// The prompt for `publicKeyText` was answered by the profile's own delay.
+    func promptAnswered(_ publicKeyText: String) {
+        prompted.withLock { if $0 == publicKeyText { $0 = nil } }
+    }
+
+    /// The prompt shows `publicKeyText` until someone answers it.
+    func showPrompt(_ publicKeyText: String) {
+        prompted.withLock { $0 = publicKeyText }
+        logger?.debug("Allow USB debugging? prompt showing", metadata: ["adb.port": "\(port)"])
+    }
 
     func trustedKeys() -> Set<String> { trusted.withLock { $0 } }
 

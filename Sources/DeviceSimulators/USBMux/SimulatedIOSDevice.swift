@@ -184,13 +184,16 @@ public enum SimulatedMisbehaviour: Sendable, Hashable {
     /// or a service request such as `IORegistry`), then closes the connection, as a phone that drops its link
     /// does: the client's next write meets a closed socket.
     case closeAfterReply(request: String)
+    /// Answers this many requests (lockdown and service requests together, counted from the plug), then closes
+    /// each connection as it meets the next one, as a phone with a failing port does.
+    case dropAfterRequests(Int)
 
     var request: String? {
         switch self {
         case .malformedPlist(let r), .truncatedPlist(let r), .oversizedFrame(let r), .unplugMidRead(let r),
             .closeAfterReply(let r):
             r
-        case .serviceNeverAnswers: nil
+        case .serviceNeverAnswers, .dropAfterRequests: nil
         }
     }
 }

@@ -24,6 +24,13 @@ struct LockdownSession {
             guard let profile = simulator.profile(deviceID: deviceID) else { return }
             let name = USBMuxPlist.string(request["Request"]) ?? ""
             simulator.count(udid: udid) { $0.requests[name, default: 0] += 1 }
+            simulator.logger?.debug(
+                "lockdown request",
+                metadata: [
+                    "device.udid": "\(udid)", "lockdown.request": "\(name)",
+                    "lockdown.domain": "\(USBMuxPlist.string(request["Domain"]) ?? "")",
+                    "lockdown.key": "\(USBMuxPlist.string(request["Key"]) ?? "")",
+                ])
             var reply: USBMuxDictionary = ["Request": name]
             var tags = [name]
             switch name {
@@ -211,10 +218,18 @@ extension USBMuxSimulator {
     /// Sends a device's reply after its latency, applying its misbehaviour when one of `tags` names the request.
     /// Returns `false` when the connection is over.
     func sendDeviceReply(_ reply: USBMuxDictionary, tags: [String], connection: USBMuxConnection, deviceID: UInt32) -> Bool {
-        guard let (latency, misbehaviour, udid) = state.withLock({ state in
-            state.devices[deviceID].map { ($0.latency, $0.misbehaviour, $0.profile.udid) }
+        guard let (latency, misbehaviour, udid, sent) = state.withLock({ state in
+            state.devices[deviceID].map { device in
+                state.devices[deviceID]!.repliesSent += 1
+                return (device.latency, device.misbehaviour, device.profile.udid, device.repliesSent)
+            }
         }) else { return false }
         if latency > .zero { Thread.sleep(forTimeInterval: Double(latency.components.seconds) + Double(latency.components.attoseconds) / 1e18) }
+        if case .dropAfterRequests(let allowed) = misbehaviour, sent > allowed {
+            logger?.debug("dropping the connection (fault: drop after \(allowed) requests)", metadata: ["device.udid": "\(udid)"])
+            connection.shutDown()
+            return false
+        }
         let xml = USBMuxPlist.xml(reply)
         guard let misbehaviour, let request = misbehaviour.request, tags.contains(request) else {
             return connection.write(USBMuxPlist.lockdownFrame(xml))
@@ -237,7 +252,7 @@ extension USBMuxSimulator {
             connection.write(USBMuxPlist.lockdownFrame(xml))
             connection.shutDown()
             return false
-        case .serviceNeverAnswers:
+        case .serviceNeverAnswers, .dropAfterRequests:
             return connection.write(USBMuxPlist.lockdownFrame(xml))
         }
     }

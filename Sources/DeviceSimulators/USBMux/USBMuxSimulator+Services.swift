@@ -19,6 +19,7 @@ extension USBMuxSimulator {
             if silent { continue }
             let name = USBMuxPlist.string(request["Request"]) ?? USBMuxPlist.string(request["RequestType"]) ?? ""
             count(udid: udid) { $0.requests[name, default: 0] += 1 }
+            logger?.debug("service request", metadata: ["device.udid": "\(udid)", "service": "\(service)", "service.request": "\(name)"])
             if service == Self.mcInstall, name == "EraseDevice" {
                 eraseDevice(request: request, profile: profile, connection: connection, deviceID: deviceID, udid: udid)
                 return

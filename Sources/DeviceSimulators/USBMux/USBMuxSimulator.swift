@@ -5,6 +5,7 @@
 // Each client connection runs on its own thread with blocking POSIX sockets; no NIO.
 
 import Foundation
+public import Logging
 import Synchronization
 
 /// An in-process usbmuxd with simulated iOS devices behind it.
@@ -18,6 +19,10 @@ public final class USBMuxSimulator: Sendable {
     public let systemBUID: String
     let listener: USBMuxListener
     let state = Mutex(State())
+    /// Where each request is logged at debug level (`simulate --log-level debug`); `nil` logs nothing.
+    let logger: Logger?
+    /// More listening sockets for the same devices (`listenOnLoopback(port:)`).
+    private let extraListeners = Mutex<[USBMuxListener]>([])
 
     struct State {
         var running = true
@@ -40,6 +45,8 @@ public final class USBMuxSimulator: Sendable {
         var latency: Duration
         var misbehaviour: SimulatedMisbehaviour?
         var pairAttempts = 0
+        /// Replies sent so far on its lockdown and service connections (for `.dropAfterRequests`).
+        var repliesSent = 0
         /// Ports handed out by `StartService`, waiting for their `Connect`.
         var servicePorts: [UInt16: String] = [:]
         /// Lockdown and service connections to this device, ended when it is unplugged.
@@ -59,25 +66,42 @@ public final class USBMuxSimulator: Sendable {
     // MARK: - Lifecycle
 
     /// Starts a simulator on a new UNIX socket in `directory` (a fresh temporary directory by default).
-    public static func start(unixSocketIn directory: String? = nil) throws -> USBMuxSimulator {
+    public static func start(unixSocketIn directory: String? = nil, logger: Logger? = nil) throws -> USBMuxSimulator {
         let dir = directory ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("usbmuxd-sim-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return USBMuxSimulator(listener: try .unix(path: dir + "/usbmuxd"))
+        return USBMuxSimulator(listener: try .unix(path: dir + "/usbmuxd"), logger: logger)
+    }
+
+    /// Starts a simulator on a UNIX socket at exactly `path` (an old socket file there is replaced).
+    public static func start(unixSocketAt path: String, logger: Logger? = nil) throws -> USBMuxSimulator {
+        USBMuxSimulator(listener: try .unix(path: path), logger: logger)
     }
 
     /// Starts a simulator on 127.0.0.1 with a free TCP port.
     public static func startTCP() throws -> USBMuxSimulator {
-        USBMuxSimulator(listener: try .loopbackTCP())
+        USBMuxSimulator(listener: try .loopbackTCP(), logger: nil)
     }
 
-    private init(listener: USBMuxListener) {
+    private init(listener: USBMuxListener, logger: Logger?) {
         self.listener = listener
         self.socketAddress = listener.address
         self.systemBUID = UUID().uuidString
-        let thread = Thread { [self] in acceptLoop() }
+        self.logger = logger
+        let thread = Thread { [self] in acceptLoop(listener) }
         thread.name = "usbmuxd-sim accept"
         thread.start()
+    }
+
+    /// Listens on 127.0.0.1 too (port 0: a free one), for the same devices; returns the `USBMUXD_SOCKET_ADDRESS`
+    /// value for it (`127.0.0.1:PORT`), which libusbmuxd reconnects to after a restart where a UNIX socket may not.
+    public func listenOnLoopback(port: UInt16 = 0) throws -> String {
+        let extra = try USBMuxListener.loopbackTCP(port: port)
+        extraListeners.withLock { $0.append(extra) }
+        let thread = Thread { [self] in acceptLoop(extra) }
+        thread.name = "usbmuxd-sim accept tcp"
+        thread.start()
+        return extra.address
     }
 
     /// Stops listening and ends every connection; clients see usbmuxd go away.
@@ -88,6 +112,7 @@ public final class USBMuxSimulator: Sendable {
             return Array(state.connections.values)
         }
         listener.shutDown()
+        extraListeners.withLock { $0 }.forEach { $0.shutDown() }
         open.forEach { $0.shutDown() }
     }
 
@@ -179,6 +204,18 @@ public final class USBMuxSimulator: Sendable {
         state.withLock { $0.pairRecords[udid] != nil }
     }
 
+    /// Changes what a plugged-in device reports from its next request on (Find My turned off, another battery...).
+    /// Returns `false` when no device with that UDID is plugged in.
+    @discardableResult
+    public func update(udid: String, _ body: (inout SimulatedIOSDevice) -> Void) -> Bool {
+        var found = false
+        updateDevice(udid: udid) {
+            body(&$0.profile)
+            found = true
+        }
+        return found
+    }
+
     func updateDevice(udid: String, _ body: (inout AttachedDevice) -> Void) {
         state.withLock { state in
             for key in state.devices.keys where state.devices[key]?.profile.udid == udid {
@@ -193,7 +230,7 @@ public final class USBMuxSimulator: Sendable {
 
     // MARK: - usbmuxd protocol
 
-    private func acceptLoop() {
+    private func acceptLoop(_ listener: USBMuxListener) {
         defer { listener.release() }
         while let connection = listener.accept() {
             let accepted = state.withLock { state -> Bool in
@@ -229,6 +266,7 @@ public final class USBMuxSimulator: Sendable {
                 reply(connection, tag: tag, result: 1)
                 return
             }
+            logger?.debug("usbmuxd request", metadata: ["usbmuxd.message": "\(type)", "usbmuxd.tag": "\(tag)"])
             switch type {
             case "ListDevices":
                 let devices = state.withLock { state in state.devices.sorted { $0.key < $1.key } }

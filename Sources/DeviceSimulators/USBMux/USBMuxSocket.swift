@@ -140,19 +140,19 @@ final class USBMuxListener: Sendable {
         guard rc == 0, listen(fd, 64) == 0 else {
             let err = errno
             close(fd)
-            throw USBMuxSimulatorError("Could not listen on \(path) (errno \(err)).")
+            throw USBMuxSimulatorError("Could not listen on \(path) (\(String(cString: strerror(err)))).")
         }
         return USBMuxListener(fd: fd, address: "UNIX:" + path, unixPath: path)
     }
 
-    static func loopbackTCP() throws -> USBMuxListener {
+    static func loopbackTCP(port: UInt16 = 0) throws -> USBMuxListener {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw USBMuxSimulatorError("Could not create a TCP socket (errno \(errno)).") }
         var on: Int32 = 1
         _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = 0
+        addr.sin_port = port.bigEndian
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         let rc = withUnsafeMutablePointer(to: &addr) {
@@ -164,7 +164,7 @@ final class USBMuxListener: Sendable {
         guard rc == 0, listen(fd, 64) == 0 else {
             let err = errno
             close(fd)
-            throw USBMuxSimulatorError("Could not listen on 127.0.0.1 (errno \(err)).")
+            throw USBMuxSimulatorError("Could not listen on 127.0.0.1:\(port) (\(String(cString: strerror(err)))).")
         }
         let port = UInt16(bigEndian: addr.sin_port)
         return USBMuxListener(fd: fd, address: "127.0.0.1:\(port)", unixPath: nil)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import AgentCLI
 import ArgumentParser
+import Console
 import DeviceSimulators
 import Diagnostics
 import Foundation
@@ -34,12 +35,18 @@ struct Demo: AsyncParsableCommand {
     @Flag(help: "Print the outcome of each session as JSON lines instead of the slips.")
     var json = false
 
+    @Flag(help: "Run the daemon on the simulated iPhone and Android phone with the console open, and a demo consultant; Ctrl-C stops it.")
+    var console = false
+
+    @Option(help: "With --console: where the console listens, as HOST:PORT (port 0 picks a free one).")
+    var listen = "127.0.0.1:8480"
+
     func validate() throws {
         guard PaperWidth(columns: width) != nil else { throw ValidationError("--width takes 48 (80 mm) or 32 (58 mm).") }
     }
 
     func run() async throws {
-        try await reportingFailures { try await demo() }
+        try await reportingFailures { try await console ? consoleDemo() : demo() }
     }
 
     private func demo() async throws {

@@ -67,7 +67,9 @@ struct Run: AsyncParsableCommand {
         try await reportingFailures { try await serve() }
     }
 
-    private func serve() async throws {
+    /// The daemon until it stops; `onConsoleListening` gets the console's address (`http://HOST:PORT/`) once it
+    /// listens (`demo --console` prints it).
+    func serve(onConsoleListening: @escaping @Sendable (String) -> Void = { _ in }) async throws {
         var logger = global.logLevel == .warning ? global.makeLoggerAt(.info) : global.makeLogger()
         logger[metadataKey: "component"] = "daemon"
         let opened = try StationContext.open(global: global, station: station, store: store)
@@ -100,7 +102,8 @@ struct Run: AsyncParsableCommand {
         let readers = BenchReaders(logger: logger, usb: usb, adbKey: adbKey)
         let spool = AnswersSpool(directory: dataDir.appendingPathComponent("answers"), logger: logger)
 
-        let console = try consoleService(opened: opened, manager: manager, dataDir: dataDir, logger: logger)
+        let console = try consoleService(
+            opened: opened, manager: manager, dataDir: dataDir, logger: logger, onListening: onConsoleListening)
 
         // Started in this order, stopped in reverse (see DaemonServices.swift). A service that ends on its own
         // (an event source that lost its library) shuts the whole group down gracefully: systemd restarts it.
@@ -143,7 +146,10 @@ struct Run: AsyncParsableCommand {
 extension Run {
     /// The console's HTTP server: loopback by default; the store's network only with --insecure-http (TLS is
     /// not built in yet), said in the log.
-    private func consoleService(opened: StationContext, manager: SessionManager, dataDir: URL, logger: Logger) throws -> any Service {
+    private func consoleService(
+        opened: StationContext, manager: SessionManager, dataDir: URL, logger: Logger,
+        onListening: @escaping @Sendable (String) -> Void
+    ) throws -> any Service {
         let address = listen ?? opened.configuration.listen ?? "127.0.0.1:8480"
         guard let colon = address.lastIndex(of: ":"), let chosenPort = Int(address[address.index(after: colon)...]),
             (0...65535).contains(chosenPort), colon > address.startIndex
@@ -167,7 +173,9 @@ extension Run {
             settings: settings, manager: manager, registry: opened.station.certificates,
             consultants: opened.station.registry, printer: opened.printer, stores: opened.context.stores, logger: logger)
         let application = server.application(onRunning: { port in
-            logger.notice("console listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)/", metadata: ["port": "\(port)"])
+            let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)/"
+            logger.notice("console listening on \(url)", metadata: ["port": "\(port)"])
+            onListening(url)
         })
         return ConsoleListening(application: application, address: address)
     }

@@ -21,11 +21,20 @@ enum AgentBinary {
         throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "\(program) is not built beside \(me.path): run `swift build` first."])
     }
 
-    /// The program started with `arguments`, its output and error on pipes, no standard input.
-    private static func start(_ arguments: [String], environment extra: [String: String], program: String) throws -> (Process, Pipe, Pipe) {
+    /// The program started with `arguments`, its output and error on pipes, no standard input. With
+    /// `defaultSIGPIPE` it gets SIGPIPE's default action back (the test runner ignores it), as a shell or systemd
+    /// starts it.
+    static func start(
+        _ arguments: [String], environment extra: [String: String] = [:], program: String = "intake-agent", defaultSIGPIPE: Bool = false
+    ) throws -> (Process, Pipe, Pipe) {
         let process = Process()
-        process.executableURL = try url(program: program)
-        process.arguments = arguments
+        if defaultSIGPIPE {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["--default-signal=PIPE", try url(program: program).path] + arguments
+        } else {
+            process.executableURL = try url(program: program)
+            process.arguments = arguments
+        }
         var environment = ProcessInfo.processInfo.environment
         for (key, value) in extra { environment[key] = value }
         process.environment = environment

@@ -15,6 +15,32 @@ final class JournalLines: @unchecked Sendable {
     private var lines: [String] = []
     func append(_ line: String) { lock.withLock { lines.append(line) } }
     var all: [String] { lock.withLock { lines } }
+
+    private var ended = false
+
+    /// Appends each line `handle` gives, on a thread of its own, until it ends (a last line without its newline too).
+    func collect(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            var buffer = Data()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                buffer.append(chunk)
+                while let newline = buffer.firstIndex(of: 0x0a) {
+                    append(String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self))
+                    buffer.removeSubrange(buffer.startIndex...newline)
+                }
+            }
+            if !buffer.isEmpty { append(String(decoding: buffer, as: UTF8.self)) }
+            lock.withLock { ended = true }
+        }
+    }
+
+    /// Waits until the collected output has ended (its writer closed it), up to `seconds`.
+    func waitForEnd(seconds: Double = 10) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !lock.withLock({ ended }) && Date() < deadline { usleep(5_000) }
+    }
 }
 
 /// A running daemon whose standard error (its journal) is collected line by line.
@@ -24,8 +50,16 @@ final class RunningDaemon: @unchecked Sendable {
     private let lines = JournalLines()
 
     /// `prepare` runs on the new data directory before the daemon starts (adding consultants, say).
-    init(
+    convenience init(
         simulator: USBMuxSimulator, arguments: [String] = [], environment extra: [String: String] = [:],
+        prepare: (URL) throws -> Void = { _ in }
+    ) throws {
+        try self.init(socketAddress: simulator.socketAddress, arguments: arguments, environment: extra, prepare: prepare)
+    }
+
+    /// A daemon whose usbmuxd is at `socketAddress` (`UNIX:/path` or `127.0.0.1:PORT`: `simulate`'s, say).
+    init(
+        socketAddress: String, arguments: [String] = [], environment extra: [String: String] = [:],
         prepare: (URL) throws -> Void = { _ in }
     ) throws {
         dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("daemon-\(UUID().uuidString)")
@@ -36,7 +70,7 @@ final class RunningDaemon: @unchecked Sendable {
         process.arguments = ["--default-signal=PIPE", try AgentBinary.url().path, "run", "--data-dir", dataDirectory.path,
             "--store", "ALA-MEGA2", "--spool-interval", "0.1", "--listen", "127.0.0.1:0"] + arguments
         var environment = ProcessInfo.processInfo.environment
-        environment["USBMUXD_SOCKET_ADDRESS"] = simulator.socketAddress
+        environment["USBMUXD_SOCKET_ADDRESS"] = socketAddress
         for (key, value) in extra { environment[key] = value }
         process.environment = environment
         let err = Pipe()
@@ -44,21 +78,7 @@ final class RunningDaemon: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let handle = err.fileHandleForReading
-        let lines = self.lines
-        Thread.detachNewThread {
-            var buffer = Data()
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                buffer.append(chunk)
-                while let newline = buffer.firstIndex(of: 0x0a) {
-                    let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
-                    buffer.removeSubrange(buffer.startIndex...newline)
-                    lines.append(line)
-                }
-            }
-        }
+        lines.collect(err.fileHandleForReading)
     }
 
     deinit {
