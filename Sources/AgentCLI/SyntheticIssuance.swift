@@ -31,9 +31,20 @@ public struct SyntheticIssuance: Sendable {
     public func request(device: Int, index: Int) -> IssueRequest {
         IssueRequest(
             amount: Tenge(50_000 + index % 100 * 1_000), issuedOn: CivilDate.today(), holderName: "Тестова Әлия",
-            iin: "900101300007", birthDate: CivilDate(year: 1990, month: 1, day: 1)!, store: store, model: model,
+            iin: Self.iin(device), birthDate: CivilDate(year: 1990, month: 1, day: 1)!, store: store, model: model,
             modelIdentifier: model.identifiers.first, imeis: [Self.imei("35" + run + String(format: "%06d", device % 1_000_000))],
             serial: nil, grade: "B", ruleSet: RuleSet.current.id)
+    }
+
+    /// A valid IIN of its own for each device number (born 1990-01-01 to 1990-01-30, the serial from the number):
+    /// one customer hands over one device, so every synthetic device has its own holder.
+    public static func iin(_ device: Int) -> String {
+        let serial = String(format: "%04d", device % 10_000)
+        let day = String(format: "9001%02d", 1 + (device / 10_000) % 28)
+        for century in ["3", "4", "5", "6"] {
+            if let iin = IIN.completing(day + century + serial) { return iin.digits }
+        }
+        return "900101300007"
     }
 
     /// Appends the Luhn check digit to 14 digits: a valid IMEI.

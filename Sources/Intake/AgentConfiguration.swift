@@ -40,6 +40,9 @@ public struct AgentConfiguration: Sendable, Hashable, Codable {
     /// This station's two-character code in certificate numbers, as the chain assigned it; `--station-code`
     /// overrides it. `nil`: derived from the station key.
     public var stationCode: String?
+    /// Live certificates (issued or printed, not expired) one holder may have at once: the FAQ's "one device per
+    /// customer" (`trade-in-rules.md`), across the chain where the chain registry is used. Default 1.
+    public var maxLiveCertificatesPerHolder: Int = 1
     /// `erase`: how long an erased device may take to come back before the record says it could not be checked.
     public var eraseReturnTimeoutSeconds: Int = 600
     /// `erase` of an iPhone: keep the eSIM's cellular plan through the erase (MCInstall `PreserveDataPlan`).
@@ -80,6 +83,7 @@ public struct AgentConfiguration: Sendable, Hashable, Codable {
         case acceptSE3rdGeneration = "accept_se_3rd_generation", settings, listen
         case registryURL = "registry_url", offlineIssuance = "offline_issuance"
         case registryTimeoutSeconds = "registry_timeout_seconds", stationCode = "station_code"
+        case maxLiveCertificatesPerHolder = "max_live_certificates_per_holder"
         case eraseReturnTimeoutSeconds = "erase_return_timeout_seconds", erasePreserveDataPlan = "erase_preserve_data_plan"
     }
 
@@ -97,6 +101,7 @@ public struct AgentConfiguration: Sendable, Hashable, Codable {
         offlineIssuance = try c.decodeIfPresent(OfflineIssuance.self, forKey: .offlineIssuance) ?? .refuse
         registryTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .registryTimeoutSeconds) ?? 5
         stationCode = try c.decodeIfPresent(String.self, forKey: .stationCode)
+        maxLiveCertificatesPerHolder = try c.decodeIfPresent(Int.self, forKey: .maxLiveCertificatesPerHolder) ?? 1
         eraseReturnTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .eraseReturnTimeoutSeconds) ?? 600
         erasePreserveDataPlan = try c.decodeIfPresent(Bool.self, forKey: .erasePreserveDataPlan) ?? true
         source = nil
@@ -138,6 +143,9 @@ public struct AgentConfiguration: Sendable, Hashable, Codable {
             config.source = path
             if let unknown = config.settings.first(where: { !RuleSet.knownSettings.contains($0) }) {
                 throw Invalid(description: "The configuration file \(path) names an unknown setting \(unknown); the settings are \(RuleSet.knownSettings.joined(separator: ", ")).")
+            }
+            guard (1...99).contains(config.maxLiveCertificatesPerHolder) else {
+                throw Invalid(description: "The configuration file \(path) sets max_live_certificates_per_holder to \(config.maxLiveCertificatesPerHolder); use 1 (one device per customer) to 99.")
             }
             guard (1...120).contains(config.registryTimeoutSeconds) else {
                 throw Invalid(description: "The configuration file \(path) sets registry_timeout_seconds to \(config.registryTimeoutSeconds); use 1 to 120.")

@@ -66,6 +66,6 @@ extension GlobalOptions {
         return try Station(
             dataDirectory: resolvedDataDir, stationCode: code,
             chain: configuration.chainSettings(environment: ProcessInfo.processInfo.environment),
-            storeID: store ?? configuration.storeID)
+            storeID: store ?? configuration.storeID, holderLimit: configuration.maxLiveCertificatesPerHolder)
     }
 }

@@ -44,6 +44,17 @@ public struct IIN: Sendable, Hashable, Codable, CustomStringConvertible {
 
     private init(digits: String) { self.digits = digits }
 
+    /// The IIN whose first 11 digits are `elevenDigits`, with its control digit; `nil` when they are not 11 digits
+    /// with a valid century digit, or when no control digit exists for them (never issued). For synthetic holders
+    /// (the benchmarks, test fixtures).
+    public static func completing(_ elevenDigits: String) -> IIN? {
+        let bytes = Array(elevenDigits.utf8)
+        guard bytes.count == 11, bytes.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+        let d = bytes.map { Int($0 - UInt8(ascii: "0")) }
+        guard (1...6).contains(d[6]), let control = controlDigit(d) else { return nil }
+        return IIN(digits: elevenDigits + String(control))
+    }
+
     /// The first eight digits and four asterisks (`90010130****`), for logs, listings and slips.
     public var masked: String { String(digits.prefix(8)) + "****" }
 

@@ -21,7 +21,7 @@ extension PostgresRegistry {
     /// number is the key, so a push that had arrived before is found, not repeated), and settles the entries of
     /// processes that died mid-issuance against what the chain holds. Stops at the first sign the chain is
     /// unreachable, leaving the rest pending.
-    public func syncOutbox(publicKeys: [KeyID: Data], at time: Date = Date()) async throws -> SyncReport {
+    public func syncOutbox(publicKeys: [KeyID: Data], holderLimit: Int = 1, at time: Date = Date()) async throws -> SyncReport {
         var report = SyncReport()
         let entries = try await local.outbox([.pending, .sending])
         for entry in entries {
@@ -74,7 +74,7 @@ extension PostgresRegistry {
                 }
                 switch await push(
                     entry.certificate, event: event, publicKey: publicKey, code: code,
-                    store: storeID ?? entry.certificate.content.storeID, offline: true)
+                    store: storeID ?? entry.certificate.content.storeID, offline: true, holderLimit: holderLimit)
                 {
                 case .stored(let stored):
                     try await local.settleOutbox(entry.number, state: .synced, record: stored, at: time)

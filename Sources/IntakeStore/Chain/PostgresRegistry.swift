@@ -369,7 +369,7 @@ public final class PostgresRegistry: CertificateRegistry {
         let event = draft.issuedEvent(certificate, consultant: consultant, at: time)
         let outcome = await push(
             certificate, event: event, publicKey: publicKey, code: station, store: storeID ?? draft.terms.storeID,
-            offline: false)
+            offline: false, holderLimit: draft.holderLimit)
         switch outcome {
         case .stored(let stored):
             try await local.markSynced(number, record: stored, at: Date())
@@ -392,7 +392,12 @@ public final class PostgresRegistry: CertificateRegistry {
                 case .queue:
                     // The certificate is handed over now and pushed later; a retry of a push that did arrive is a
                     // no-op (same number, same signature).
-                    try await local.putOutbox(certificate, state: .pending, at: time)
+                    do {
+                        try await local.putOutbox(certificate, state: .pending, holderLimit: draft.holderLimit, at: time)
+                    } catch let refusal as StoreError {
+                        try await local.settleOutbox(number, state: .abandoned, error: refusal.description, at: Date())
+                        throw refusal
+                    }
                     try? await local.record(event)
                     logger.warning("chain registry unreachable; certificate queued", metadata: ["certificate": "\(number)", "reason": "\(reason)"])
                     return certificate
@@ -424,7 +429,8 @@ public final class PostgresRegistry: CertificateRegistry {
     /// speaks for every key the device is known by, and appends `event`. Storing a certificate the chain already
     /// holds under the same number and signature returns the stored one (a retried push).
     func push(
-        _ certificate: Certificate, event: AuditEvent, publicKey: Data, code: StationCode, store: String, offline: Bool
+        _ certificate: Certificate, event: AuditEvent, publicKey: Data, code: StationCode, store: String, offline: Bool,
+        holderLimit: Int
     ) async -> PushOutcome {
         let draftKeys = certificate.deviceKeys.map(\.rawValue)
         let record = CertificateRecord(certificate)
@@ -441,7 +447,26 @@ public final class PostgresRegistry: CertificateRegistry {
                 }
                 try await Self.link(draftKeys, connection, logger)
                 let keys = try await Self.linkedKeys(of: draftKeys, connection, logger)
+                // One customer, one device: the holder's live certificates are counted under a lock on the IIN, so
+                // two stations cannot both give one customer a certificate at once. Taken before the device check,
+                // so the same phone tried twice by one holder is refused as the same phone.
+                _ = try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(record.holderIIN)))", logger: logger)
                 if try await Self.liveHolder(of: keys, connection, logger) != nil { return nil }
+                var live: [(String, String, String)] = []
+                for try await row in try await connection.query(
+                    """
+                    SELECT number, store_id, issued_on::text FROM certificate
+                    WHERE holder_iin = \(record.holderIIN) AND status IN ('issued', 'printed')
+                        AND expires_on >= \(record.issuedOn)::date
+                    ORDER BY created_at, number
+                    """, logger: logger
+                ).decode((String, String, String).self) {
+                    live.append(row)
+                }
+                if live.count >= holderLimit, let oldest = live.first {
+                    throw StoreError.refused(holderLimitSentence(
+                        number: oldest.0, store: oldest.1, date: oldest.2, masked: record.holderIINMasked, limit: holderLimit))
+                }
                 try await Self.insert(record, keys: keys, offline: offline, connection, logger)
                 try await Self.append(event, station: code.rawValue, connection, logger)
                 var stored = certificate

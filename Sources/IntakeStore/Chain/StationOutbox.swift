@@ -105,7 +105,7 @@ extension SQLiteRegistry {
 
     /// Writes `certificate` to the outbox in `state`, owned by this process; refuses (for a certificate issued
     /// offline) when another pending one of this station already holds one of its device keys.
-    func putOutbox(_ certificate: Certificate, state: OutboxState, at time: Date) async throws {
+    func putOutbox(_ certificate: Certificate, state: OutboxState, holderLimit: Int? = nil, at time: Date) async throws {
         let keys = certificate.deviceKeys.map(\.rawValue)
         try await outboxGuarded { try await pool.write { db in
             if state == .pending {
@@ -113,6 +113,19 @@ extension SQLiteRegistry {
                     if let shared = entry.certificate.deviceKeys.first(where: { keys.contains($0.rawValue) }) {
                         throw StoreError.refused(
                             "This phone (\(shared)) already has certificate \(entry.number), issued here on \(entry.certificate.content.issuedOn) while the chain registry was unreachable: one device gives one certificate.")
+                    }
+                }
+                if let holderLimit {
+                    let holders = try Self.outboxRows(db, states: [.pending, .sending]).filter { entry in
+                        entry.number != certificate.number && entry.certificate.holderIIN == certificate.holderIIN
+                            && entry.certificate.status.isLive && entry.certificate.status != .redeemed
+                            && !entry.certificate.isExpired(on: certificate.content.issuedOn)
+                    }
+                    if holders.count >= holderLimit, let oldest = holders.first {
+                        throw StoreError.refused(holderLimitSentence(
+                            number: oldest.number.rawValue, store: oldest.certificate.content.storeID,
+                            date: oldest.certificate.content.issuedOn.description,
+                            masked: certificate.content.holderIINMasked, limit: holderLimit))
                     }
                 }
             }

@@ -53,11 +53,14 @@ public struct CertificateIssuer: Sendable {
     public let registry: any CertificateRegistry
     public let signer: any CertificateSigner
     public let station: StationCode
+    /// Live certificates one holder may have at once (`max_live_certificates_per_holder`, default 1).
+    public let holderLimit: Int
 
-    public init(registry: any CertificateRegistry, signer: any CertificateSigner, station: StationCode? = nil) {
+    public init(registry: any CertificateRegistry, signer: any CertificateSigner, station: StationCode? = nil, holderLimit: Int = 1) {
         self.registry = registry
         self.signer = signer
         self.station = station ?? StationCode(keyID: signer.keyID)
+        self.holderLimit = max(holderLimit, 1)
     }
 
     public func issue(_ request: IssueRequest, consultant: String, at time: Date = Date()) async throws -> Certificate {
@@ -107,9 +110,10 @@ public struct CertificateIssuer: Sendable {
             try await refuse("A certificate needs the grade and the rule set it was graded under.", key: terms.deviceKey, consultant: consultant, at: time)
         }
         let reason = request.reason.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
-        let draft = CertificateDraft(
+        var draft = CertificateDraft(
             terms: terms, deviceKeys: keys, deviceSerial: serial, modelIdentifier: identifier, grade: request.grade,
             ruleSet: request.ruleSet, reason: reason, holderDocument: request.documentNumber.flatMap(DocumentNumber.init))
+        draft.holderLimit = holderLimit
         do {
             return try await registry.issue(draft, signer: signer, station: station, consultant: consultant, at: time)
         } catch StoreError.refused(let sentence) {

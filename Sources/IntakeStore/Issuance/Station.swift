@@ -22,7 +22,11 @@ public struct Station: Sendable {
     /// id (the chain assigns codes so two stations never share one). The station key is created only while the
     /// registry holds no certificate: with certificates and no key, opening fails, naming the file to restore.
     /// Opening never waits for the chain.
-    public init(dataDirectory: URL, stationCode: StationCode? = nil, chain settings: ChainSettings? = nil, storeID: String? = nil) throws {
+    /// `holderLimit`: live certificates one holder may have at once (`max_live_certificates_per_holder`).
+    public init(
+        dataDirectory: URL, stationCode: StationCode? = nil, chain settings: ChainSettings? = nil, storeID: String? = nil,
+        holderLimit: Int = 1
+    ) throws {
         self.dataDirectory = dataDirectory
         registry = try SQLiteRegistry(dataDirectory: dataDirectory)
         key = try StationKey.loadOrCreate(in: dataDirectory)
@@ -40,7 +44,7 @@ public struct Station: Sendable {
         } else {
             chain = nil
         }
-        issuer = CertificateIssuer(registry: chain ?? registry, signer: key, station: code)
+        issuer = CertificateIssuer(registry: chain ?? registry, signer: key, station: code, holderLimit: holderLimit)
     }
 
     /// This station's own public keys (current and retired), plus those of `keyList` (the chain's list) when given.
@@ -56,7 +60,7 @@ public struct Station: Sendable {
         guard let chain else { return nil }
         var keys = [key.keyID: key.publicKey]
         for old in retiredKeys { keys[old.keyID] = old.publicKey }
-        return try await chain.syncOutbox(publicKeys: keys, at: time)
+        return try await chain.syncOutbox(publicKeys: keys, holderLimit: issuer.holderLimit, at: time)
     }
 
     /// Closes the chain's connections, if any.

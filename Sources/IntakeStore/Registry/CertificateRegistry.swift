@@ -60,6 +60,11 @@ public protocol CertificateRegistry: Sendable {
     func alreadyCertified(_ live: Certificate) -> String
 }
 
+/// The refusal for a holder who already has `limit` live certificates, naming the oldest of them.
+func holderLimitSentence(number: String, store: String, date: String, masked: String, limit: Int) -> String {
+    "The holder (IIN \(masked)) already has certificate \(number), issued at \(store) on \(date) and not yet spent: one customer hands over one device\(limit == 1 ? "" : " (at most \(limit) live certificates)"); spend or void that certificate first."
+}
+
 extension CertificateRegistry {
     public func alreadyCertified(_ live: Certificate) -> String {
         "This device (\(live.content.deviceKey)) already has a certificate (\(live.number), \(live.status.rawValue)): one device gives one certificate."
@@ -81,6 +86,10 @@ public struct CertificateDraft: Sendable, Hashable {
     public var reason: String?
     /// The holder's identity document number, kept beside the full IIN (``Certificate/holderDocument``).
     public var holderDocument: DocumentNumber?
+    /// How many live certificates (issued or printed, not expired) one holder may have at once: the FAQ's "one
+    /// device per customer" (`max_live_certificates_per_holder`, default 1), checked by the registry in the issuing
+    /// transaction, across the chain where the chain registry is used.
+    public var holderLimit: Int = 1
 
     public init(
         terms: CertificateTerms, deviceKeys: [DeviceKey], deviceSerial: String?, modelIdentifier: String,

@@ -191,6 +191,19 @@ public final class SQLiteRegistry: CertificateRegistry {
                     throw StoreError.refused(
                         "This device (\(key)) already has a certificate (\(number)): one device gives one certificate.")
                 }
+                let live = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT number, store_id, issued_on FROM certificate
+                        WHERE holder_iin = ? AND status IN ('issued', 'printed') AND expires_on >= ?
+                        ORDER BY created_at, number
+                        """,
+                    arguments: [terms.iin.digits, terms.issuedOn.description])
+                if live.count >= draft.holderLimit, let oldest = live.first {
+                    throw StoreError.refused(holderLimitSentence(
+                        number: oldest["number"], store: oldest["store_id"], date: oldest["issued_on"],
+                        masked: terms.iin.masked, limit: draft.holderLimit))
+                }
                 let number = try Self.takeNumber(db, storeID: terms.storeID, issuedOn: terms.issuedOn, station: station)
                 // Every key the device is known by is spoken for, the linked ones too.
                 let certificate = try draft.signed(

@@ -25,6 +25,15 @@ struct BenchCLI {
         return formatter.string(from: Date().addingTimeInterval(Double(offset) * 86_400))
     }
 
+    /// A valid IIN of the phone's own (one customer hands over one device), from its first IMEI or its serial, so
+    /// that different phones have different holders unless a test says `--iin`.
+    static func holderIIN(for key: String) -> String {
+        let normalized = key.uppercased().filter { $0.isASCII && ($0.isLetter || $0.isNumber) }
+        var hash: UInt32 = 2_166_136_261
+        for byte in normalized.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        return Fixtures.holderIIN(Int(hash % 280_000))
+    }
+
     /// `certificate issue` for an iPhone 11 at ALA-SAMAL2-100 at its ok/B offer, with `extra` appended (a later
     /// option overrides an earlier one).
     func issue(imei: [String] = ["352094117788999"], serial: String? = nil, _ extra: [String] = []) async throws
@@ -32,8 +41,8 @@ struct BenchCLI {
     {
         var arguments = [
             "certificate", "issue", "--store", "ALA-SAMAL2-100", "--model", "iPhone 11", "--amount", "141000",
-            "--grade", "ok/B", "--holder-name", "Иванова Әлия", "--iin", "900101300007", "--birth-date", "1990-01-01",
-            "--consultant", "aigerim", "--json",
+            "--grade", "ok/B", "--holder-name", "Иванова Әлия", "--iin", Self.holderIIN(for: imei.first ?? serial ?? ""),
+            "--birth-date", "1990-01-01", "--consultant", "aigerim", "--json",
         ]
         for one in imei { arguments += ["--imei", one] }
         if let serial { arguments += ["--serial", serial] }

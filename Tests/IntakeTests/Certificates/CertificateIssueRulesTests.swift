@@ -132,3 +132,32 @@ struct CertificateIssueRulesTests {
         try await bench.issue(extra).refuses("holds a control character (U+")
     }
 }
+
+/// The FAQ's "one device per customer" (trade-in-rules.md): one live certificate per IIN, a setting.
+@Suite struct OneDevicePerCustomerTests {
+    @Test func aSecondLiveCertificateForTheSameHolderIsRefusedNamingTheFirst() async throws {
+        let bench = try BenchCLI()
+        let first = try BenchCLI.number(try await bench.issue(imei: ["352094117788999"], ["--iin", "900101300007"]))
+        try await bench.issue(imei: ["352094117788981"], ["--iin", "900101300007"])
+            .refuses("The holder (IIN 90010130****) already has certificate \(first), issued at ALA-SAMAL2-100 on \(BenchCLI.day()) and not yet spent: one customer hands over one device; spend or void that certificate first.")
+        // Another customer is not affected; the full IIN is never in the sentence.
+        #expect(try await bench.issue(imei: ["352094117788981"], ["--iin", "851231450018"]).status == 0)
+        // Once the first is spent, the holder may hand over another phone.
+        let redeemed = try await bench.run([
+            "certificate", "redeem", first, "--price", "400000", "--min-prepayment", "50000", "--max-prepayment", "300000",
+            "--months", "24",
+        ])
+        #expect(redeemed.status == 0, "\(redeemed.stderr)")
+        #expect(try await bench.issue(imei: [Fixtures.imei(77)], ["--iin", "900101300007"]).status == 0)
+    }
+
+    @Test func theSettingAllowsMoreLiveCertificatesPerHolder() async throws {
+        let bench = try BenchCLI()
+        try #"{"max_live_certificates_per_holder": 2}"#.write(toFile: bench.directory.path("config.json"), atomically: true, encoding: .utf8)
+        #expect(try await bench.issue(imei: [Fixtures.imei(81)], ["--iin", "900101300007"]).status == 0)
+        #expect(try await bench.issue(imei: [Fixtures.imei(82)], ["--iin", "900101300007"]).status == 0)
+        try await bench.issue(imei: [Fixtures.imei(83)], ["--iin", "900101300007"]).refuses("(at most 2 live certificates)")
+        try #"{"max_live_certificates_per_holder": 0}"#.write(toFile: bench.directory.path("config.json"), atomically: true, encoding: .utf8)
+        try await bench.issue(imei: [Fixtures.imei(84)], ["--iin", "900101300007"]).refuses("max_live_certificates_per_holder to 0")
+    }
+}

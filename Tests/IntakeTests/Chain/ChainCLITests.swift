@@ -16,8 +16,8 @@ struct ChainCLITests {
     static func issue(_ imei: String, _ environment: [String: String], code: String = "H9") async throws -> AgentBinary.Run {
         try await AgentBinary.run([
             "certificate", "issue", "--store", "ALA-SAMAL2-100", "--model", "iPhone 11", "--amount", "141000",
-            "--grade", "ok/B", "--holder-name", "Иванова Әлия", "--iin", "900101300007", "--birth-date", "1990-01-01",
-            "--imei", imei, "--station-code", code, "--json",
+            "--grade", "ok/B", "--holder-name", "Иванова Әлия", "--iin", BenchCLI.holderIIN(for: imei),
+            "--birth-date", "1990-01-01", "--imei", imei, "--station-code", code, "--json",
         ], environment: environment)
     }
 
@@ -57,7 +57,8 @@ struct ChainCLITests {
         let export = try await AgentBinary.run(["registry", "export", "--from", "2000-01-01", "--to", "2099-12-31"], environment: environment)
         let rows = export.stdout.split(separator: "\n")
         #expect(rows.first == "number,store_id,issued_on,expires_on,amount_kzt,status,model,grade,holder_iin_masked,consultant,print_count")
-        #expect(rows.count == 3 && !export.stdout.contains("900101300007"), "\(export.stdout)")
+        #expect(rows.count == 3, "\(export.stdout)")
+        for phone in [90_001, 90_002] { #expect(!export.stdout.contains(BenchCLI.holderIIN(for: Fixtures.imei(phone)))) }
     }
 
     @Test("An unreachable chain: the default policy issues nothing and says so in one sentence")
@@ -69,7 +70,7 @@ struct ChainCLITests {
         #expect(refused.status == 1)
         #expect(refused.stderr.hasPrefix("intake-agent: The chain registry is unreachable ("), "\(refused.stderr)")
         #expect(refused.stderr.hasSuffix("; nothing was issued; try again or call the technician.\n"), "\(refused.stderr)")
-        #expect(!refused.stderr.contains("900101300007"))
+        #expect(!refused.stderr.contains(BenchCLI.holderIIN(for: Fixtures.imei(91_001))))
         let status = try await AgentBinary.run(["registry", "status"], environment: environment)
         #expect(status.status == 1 && status.stdout.contains("reachable:   NO"), "\(status.stdout)")
     }

@@ -36,7 +36,7 @@ struct ChainRegistryTests {
     }
 
     static func request(phone: Int, imei: String? = nil, serial: String? = nil, store: Store) -> IssueRequest {
-        Fixtures.request(imeis: [imei ?? Fixtures.imei(phone)], serial: serial, store: store, issuedOn: CivilDate.today())
+        Fixtures.request(device: phone, imeis: [imei ?? Fixtures.imei(phone)], serial: serial, store: store, issuedOn: CivilDate.today())
     }
 
     static func store(of station: Station) -> Store {
@@ -296,4 +296,32 @@ struct ChainRegistryTests {
 /// `body`'s certificate or its error.
 private func outcome(_ body: () async throws -> Certificate) async -> Result<Certificate, any Error> {
     do { return .success(try await body()) } catch { return .failure(error) }
+}
+
+extension ChainRegistryTests {
+    @Test("One customer, one device across the chain: the same IIN at two stations at once gets one certificate")
+    func oneLiveCertificatePerHolderAcrossStations() async throws {
+        let url = try TestPostgres.database()
+        let (stations, directories) = try Self.stations(url, count: 2)
+        _ = directories
+        _ = try await stations[0].chain!.migrate()
+        for holder in 0..<10 {
+            let iin = Fixtures.holderIIN(500 + holder)
+            let requests = (0..<2).map { index in
+                Fixtures.request(
+                    imeis: [Fixtures.imei(95_000 + holder * 2 + index)], store: Self.store(of: stations[index]), iin: iin,
+                    issuedOn: CivilDate.today())
+            }
+            async let one = outcome { try await stations[0].issuer.issue(requests[0], consultant: "left") }
+            async let two = outcome { try await stations[1].issuer.issue(requests[1], consultant: "right") }
+            let results = await [one, two]
+            #expect(results.filter { if case .success = $0 { true } else { false } }.count == 1, "\(results)")
+            for case .failure(let error) in results {
+                #expect("\(error)".contains("one customer hands over one device"), "\(error)")
+                #expect(!"\(error)".contains(iin))
+            }
+        }
+        #expect(try TestPostgres.psql(url, "SELECT count(*) FROM certificate") == "10")
+        await Self.close(stations)
+    }
 }

@@ -89,9 +89,11 @@ struct IOSIntakeEndToEndTests {
 
     // MARK: - In process: the daemon's session manager
 
-    static func manager() throws -> (SessionManager, Station) {
+    /// `holderLimit`: the scripted answers give every session one holder, so a test of two phones at once lets
+    /// that holder have two live certificates (`max_live_certificates_per_holder`).
+    static func manager(holderLimit: Int = 1) throws -> (SessionManager, Station) {
         let dir = try tempDir()
-        let station = try Station(dataDirectory: dir)
+        let station = try Station(dataDirectory: dir, holderLimit: holderLimit)
         let context = IntakeContext(
             appraiser: Appraiser(catalog: try Catalog.loadDefault()), stores: try StoreList.loadDefault(),
             issuer: station.issuer, blocklist: Blocklist(dataDirectory: dir), storeID: "ALA-MEGA2", consultant: "e2e")
@@ -132,7 +134,7 @@ struct IOSIntakeEndToEndTests {
     }
 
     @Test func twoIPhonesAtOnceEachGetTheirOwnCertificate() async throws {
-        let (manager, station) = try Self.manager()
+        let (manager, station) = try Self.manager(holderLimit: 2)
         let phones = [SimulatedIOSDevice.cleanIPhone11.withFreshIdentity(), SimulatedIOSDevice.oldIPhone7.withFreshIdentity()]
         for phone in phones { Self.simulator.attach(phone, alreadyPaired: true) }
         defer { for phone in phones { Self.simulator.detach(udid: phone.udid) } }

@@ -45,13 +45,23 @@ enum Fixtures {
 
     static func request(
         device: Int = 1, imeis: [String]? = nil, serial: String? = nil, store: Store = almaty,
-        model: CatalogModel = iPhone11, iin: String = "900101300007", birthDate: CivilDate = CivilDate(year: 1990, month: 1, day: 1)!,
+        model: CatalogModel = iPhone11, iin: String? = nil, birthDate: CivilDate = CivilDate(year: 1990, month: 1, day: 1)!,
         issuedOn: CivilDate = today, amount: Int = 185_000, holderName: String = "Иванова Әлия Серікқызы"
     ) -> IssueRequest {
         IssueRequest(
-            amount: Tenge(amount), issuedOn: issuedOn, holderName: holderName, iin: iin, birthDate: birthDate,
+            amount: Tenge(amount), issuedOn: issuedOn, holderName: holderName, iin: iin ?? holderIIN(device), birthDate: birthDate,
             store: store, model: model, modelIdentifier: model.identifiers.first, imeis: imeis ?? [imei(device)],
             serial: serial, grade: "B", ruleSet: RuleSet.current.id)
+    }
+
+    /// A valid IIN of its own for each device number (one customer hands over one device).
+    static func holderIIN(_ device: Int) -> String {
+        let serial = String(format: "%04d", device % 10_000)
+        let day = String(format: "9001%02d", 1 + (device / 10_000) % 28)
+        for century in ["3", "4", "5", "6"] {
+            if let iin = IIN.completing(day + century + serial) { return iin.digits }
+        }
+        return "900101300007"
     }
 
     static let fixedTime = Date(timeIntervalSince1970: 1_795_000_000)

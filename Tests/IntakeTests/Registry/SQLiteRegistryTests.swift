@@ -303,7 +303,7 @@ struct SQLiteRegistryTests {
             var hits: [String] = []
             for table in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") {
                 for row in try Row.fetchAll(db, sql: "SELECT * FROM \(table)") {
-                    for (column, value) in row where "\(value)".contains("900101300007") {
+                    for (column, value) in row where "\(value)".contains(Fixtures.holderIIN(1)) {
                         hits.append("\(table).\(column)")
                     }
                 }
