@@ -188,7 +188,10 @@ final class ADBDeviceSession: Sendable {
     // MARK: - Streams
 
     private func serveStream(_ id: UInt32, hostID: UInt32, service: String) {
-        defer { _ = state.withLock { $0.streams.removeValue(forKey: id) } }
+        defer {
+            _ = state.withLock { $0.streams.removeValue(forKey: id) }
+            simulator.streamEnded()
+        }
         guard let output = answer(service) else {
             send(ADBPacket(.clse, 0, hostID))
             return

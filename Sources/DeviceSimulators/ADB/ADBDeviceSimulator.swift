@@ -96,6 +96,10 @@ public final class ADBDeviceSimulator: Sendable {
     private let opened = Mutex(0)
     /// How many streams hosts have opened on this phone so far (each costs a real phone a process start).
     public var streamsOpened: Int { opened.withLock { $0 } }
+    private let live = Mutex((now: 0, peak: 0))
+    /// The most streams that were open at one moment: a reader that asks everything in one round has them all open
+    /// together while the phone is slow to answer; one that waits for an answer before the next never does.
+    public var peakOpenStreams: Int { live.withLock { $0.peak } }
     private let requested = Mutex<[String]>([])
     /// Every service name hosts asked for, in order (`shell,v2,raw:getprop`...), refused ones too.
     public var servicesRequested: [String] { requested.withLock { $0 } }
@@ -252,7 +256,15 @@ public final class ADBDeviceSimulator: Sendable {
 
     // MARK: - Used by sessions
 
-    func countStream() { opened.withLock { $0 += 1 } }
+    func countStream() {
+        opened.withLock { $0 += 1 }
+        live.withLock { count in
+            count.now += 1
+            count.peak = max(count.peak, count.now)
+        }
+    }
+
+    func streamEnded() { live.withLock { $0.now -= 1 } }
     func record(service: String) {
         requested.withLock { $0.append(service) }
         logger?.debug("adb stream", metadata: ["adb.port": "\(port)", "adb.service": "\(service)"])
