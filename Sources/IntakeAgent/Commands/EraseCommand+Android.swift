@@ -24,7 +24,7 @@ extension Erase {
     }
 
     func eraseAndroid(
-        _ phone: AndroidPhone, certificate: Certificate, settings: ErasureSettings, interactive: Bool, registry: SQLiteRegistry
+        _ phone: AndroidPhone, certificate: Certificate, settings: ErasureSettings, interactive: Bool, registry: any CertificateRegistry
     ) async throws -> ErasureAttempt {
         let key = try DeviceSelection.adbKey(in: global.resolvedDataDir)
         // What the phone is (Trade-In Mode or a full shell) and who it is, without changing anything on it.

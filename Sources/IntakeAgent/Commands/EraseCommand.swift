@@ -64,9 +64,9 @@ struct Erase: AsyncParsableCommand {
             }
             let number = try parseNumber(certificate)
             let configuration = try global.loadConfiguration()
-            let station = try Station(dataDirectory: global.resolvedDataDir)
-            guard let certificate = try await station.registry.certificate(number) else { throw StoreError.notFound(number) }
-            if let refusal = try await CounterErasure.refusal(for: certificate, records: station.registry) { throw Failure(refusal) }
+            let station = try global.openStation()
+            guard let certificate = try await station.certificates.certificate(number) else { throw StoreError.notFound(number) }
+            if let refusal = try await CounterErasure.refusal(for: certificate, records: station.erasureRecords) { throw Failure(refusal) }
             let logger = global.makeLogger()
             let consultant = consultant ?? configuration.consultant ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
             let settings = ErasureSettings(
@@ -91,7 +91,7 @@ struct Erase: AsyncParsableCommand {
             case .ios(let udid, let read):
                 try await confirmIOS(udid: udid, read: read, certificate: certificate, interactive: interactive, logger: logger)
                 Self.progress("erasing: the device restarts and comes back at its setup screen; waiting up to \(settings.returnTimeout.components.seconds) s")
-                try await Self.auditStart(certificate, "MCInstall EraseDevice to iOS device \(udid)", consultant: consultant, registry: station.registry)
+                try await Self.auditStart(certificate, "MCInstall EraseDevice to iOS device \(udid)", consultant: consultant, registry: station.certificates)
                 attempt = await Self.interruptible {
                     await CounterErasure.eraseIOS(udid: udid, certificate: certificate, settings: settings) { waited in
                         Self.progress("waiting for the device to erase and come back (\(waited.components.seconds) s)")
@@ -99,7 +99,7 @@ struct Erase: AsyncParsableCommand {
                 }
             case .adbTCP(let host, let port):
                 let phone = AndroidPhone(transport: "tcp", connect: { try ADBTCPTransport(host: host, port: port) }, find: nil)
-                attempt = try await eraseAndroid(phone, certificate: certificate, settings: settings, interactive: interactive, registry: station.registry)
+                attempt = try await eraseAndroid(phone, certificate: certificate, settings: settings, interactive: interactive, registry: station.certificates)
             case .androidUSB(let found):
                 guard let usb else { throw Failure("The USB bus cannot be opened, so the Android phone cannot be reached: check the agent's permissions.") }
                 let wanted = found.serial
@@ -113,14 +113,14 @@ struct Erase: AsyncParsableCommand {
                 if found.kind == .androidNoDebug {
                     throw Failure("The phone shows no ADB (USB debugging off, and not in Trade-In Mode), so this bench cannot tell which phone it is: turn USB debugging on to erase it here, or reset it from \(CounterErasure.guidedResetSteps(brand: found.manufacturer)) with the customer and give it to the store's technician. Nothing was erased.")
                 }
-                attempt = try await eraseAndroid(phone, certificate: certificate, settings: settings, interactive: interactive, registry: station.registry)
+                attempt = try await eraseAndroid(phone, certificate: certificate, settings: settings, interactive: interactive, registry: station.certificates)
             }
             let draft: ErasureDraft
             switch attempt {
             case .refused(let sentence): throw Failure(sentence)
             case .record(let d): draft = d
             }
-            let record = try await station.registry.recordErasure(
+            let record = try await station.erasureRecords.recordErasure(
                 draft, signer: station.key, station: station.issuer.station, at: Date())
             if json { try Output.json(record.summary) } else { ErasureCommand.printRecord(record) }
             guard record.content.status == .erased else {
@@ -147,7 +147,7 @@ struct Erase: AsyncParsableCommand {
     }
 
     /// The audit log says an erase is about to be sent before it is, so even a process killed outright leaves a trace.
-    static func auditStart(_ certificate: Certificate, _ what: String, consultant: String, registry: SQLiteRegistry) async throws {
+    static func auditStart(_ certificate: Certificate, _ what: String, consultant: String, registry: any CertificateRegistry) async throws {
         try await registry.record(AuditEvent(
             event: "erasure.started", consultant: consultant, certificate: certificate.number,
             deviceKey: certificate.content.deviceKey, detail: what, time: Date()))

@@ -44,8 +44,8 @@ struct ErasureCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let station = try Station(dataDirectory: global.resolvedDataDir)
-                let records = try await station.registry.listErasures(limit: limit)
+                let station = try global.openStation()
+                let records = try await station.erasureRecords.listErasures(limit: limit)
                 if json {
                     try Output.json(records.map(\.summary))
                     return
@@ -72,8 +72,8 @@ struct ErasureCommand: AsyncParsableCommand {
                 guard let parsed = ErasureNumber(number) else {
                     throw Failure("\"\(number)\" is not an erasure record number (a certificate number and -E1, -E2...).")
                 }
-                let station = try Station(dataDirectory: global.resolvedDataDir)
-                guard let record = try await station.registry.erasure(parsed) else {
+                let station = try global.openStation()
+                guard let record = try await station.erasureRecords.erasure(parsed) else {
                     throw Failure("No erasure record \(parsed) is in this registry.")
                 }
                 guard record.signatureValid else { throw ErasureCommand.altered(parsed) }
@@ -101,8 +101,8 @@ struct ErasureCommand: AsyncParsableCommand {
                     throw Failure("\"\(number)\" is not an erasure record number (a certificate number and -E1, -E2...).")
                 }
                 let (paper, page, rendering) = try slipOptions.resolved()
-                let station = try Station(dataDirectory: global.resolvedDataDir)
-                guard let record = try await station.registry.erasure(parsed) else {
+                let station = try global.openStation()
+                guard let record = try await station.erasureRecords.erasure(parsed) else {
                     throw Failure("No erasure record \(parsed) is in this registry.")
                 }
                 guard record.signatureValid else { throw ErasureCommand.altered(parsed) }
@@ -113,7 +113,7 @@ struct ErasureCommand: AsyncParsableCommand {
                     return
                 }
                 try PrinterPort(path: output).send(bytes)
-                try await station.registry.record(AuditEvent(
+                try await station.certificates.record(AuditEvent(
                     event: "erasure.printed", consultant: consultant ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown",
                     certificate: record.content.certificate, detail: "\(parsed) to \(output)", time: Date()))
                 Output.line("Erasure record \(parsed) printed to \(output).")
@@ -138,8 +138,8 @@ struct ErasureCommand: AsyncParsableCommand {
                 let ring = try offlineKeyRing(keys, dataDirectory: global.resolvedDataDir)
                 let output: VerifyOutput
                 if let number = ErasureNumber(payload) {
-                    let station = try Station(dataDirectory: global.resolvedDataDir)
-                    guard let record = try await station.registry.erasure(number) else {
+                    let station = try global.openStation()
+                    guard let record = try await station.erasureRecords.erasure(number) else {
                         throw Failure("No erasure record \(number) is in this registry.")
                     }
                     output = VerifyOutput(number: number, signatureValid: record.verify(with: ring), keyID: record.content.keyID,

@@ -67,7 +67,44 @@ enum ChainSchema {
 
     static let migrations: [Migration] = [
         Migration(name: "2026-12-c1 stations, certificates, device keys, links, audit", sql: c1),
+        Migration(name: "2026-12-c2 erasure records", sql: c2),
     ]
+
+    /// Signed erasure records (issue 13): the record's canonical encoding and signature, with the columns that find
+    /// it; append-only, and only for a certificate that is issued or printed.
+    private static let c2 = """
+        CREATE TABLE erasure (
+            number text PRIMARY KEY,
+            certificate text NOT NULL REFERENCES certificate (number),
+            attempt integer NOT NULL CHECK (attempt >= 1),
+            status text NOT NULL CHECK (status IN ('erased', 'erased_unverified', 'not_erased')),
+            canonical bytea NOT NULL,
+            signature bytea NOT NULL CHECK (length(signature) = 64),
+            key_id text NOT NULL REFERENCES station (key_id),
+            created_at timestamptz NOT NULL,
+            UNIQUE (certificate, attempt)
+        );
+        CREATE INDEX erasure_by_time ON erasure (created_at);
+
+        CREATE FUNCTION intake_erasure_of_a_live_certificate() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF NOT EXISTS (SELECT 1 FROM certificate WHERE number = NEW.certificate AND status IN ('issued', 'printed')) THEN
+                RAISE EXCEPTION 'only an issued or printed certificate''s device is erased' USING ERRCODE = 'integrity_constraint_violation';
+            END IF;
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER erasure_of_an_issued_certificate BEFORE INSERT ON erasure
+            FOR EACH ROW EXECUTE FUNCTION intake_erasure_of_a_live_certificate();
+        CREATE TRIGGER erasure_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON erasure
+            FOR EACH STATEMENT EXECUTE FUNCTION intake_refuse('erasure records are append-only');
+
+        DO $$
+        BEGIN
+            IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'intake_agent') THEN
+                GRANT SELECT, INSERT ON erasure TO intake_agent;
+            END IF;
+        END $$;
+        """
 
     private static let c1 = """
         CREATE TABLE station (

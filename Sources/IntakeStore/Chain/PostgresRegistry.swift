@@ -329,6 +329,9 @@ public final class PostgresRegistry: CertificateRegistry {
         }
     }
 
+    /// The keys this registry trusts so far (its station's own, and those read from the chain).
+    var trustedKeys: KeyRing { trusted.withLock { $0 } }
+
     /// Trusts `publicKey` in addition to the chain's list (this station's own key before it is registered).
     public func trust(publicKey: Data) throws {
         try trusted.withLock { try $0.add(publicKey: publicKey) }

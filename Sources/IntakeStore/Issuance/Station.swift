@@ -18,6 +18,9 @@ public struct Station: Sendable {
     /// Where certificates live: the chain when configured, the embedded registry otherwise.
     public var certificates: any CertificateRegistry { chain ?? registry }
 
+    /// Where erasure records live: beside the certificates.
+    public var erasureRecords: any ErasureRecords { chain ?? registry }
+
     /// Opens everything under `dataDirectory` (created 0700); `stationCode` overrides the code derived from the key
     /// id (the chain assigns codes so two stations never share one). The station key is created only while the
     /// registry holds no certificate: with certificates and no key, opening fails, naming the file to restore.

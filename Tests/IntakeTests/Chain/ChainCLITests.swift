@@ -151,3 +151,42 @@ extension ChainCLITests {
         #expect(daemon.process.terminationStatus == 0)
     }
 }
+
+extension ChainCLITests {
+    @Test("An iPhone certified in the chain is erased; its record lives in the chain and is append-only there")
+    func erasureRecordsInTheChain() async throws {
+        let url = try TestPostgres.database()
+        let directory = try TemporaryDirectory()
+        var environment = Self.environment(url, directory)
+        let simulator = USBMuxSimulator.processShared
+        environment["USBMUXD_SOCKET_ADDRESS"] = simulator.socketAddress
+        _ = try await AgentBinary.run(["registry", "migrate"], environment: environment)
+        let phone = SimulatedIOSDevice.cleanIPhone11.withFreshIdentity().withErase(.erases(rebootDelay: .milliseconds(300)))
+        simulator.attach(phone, alreadyPaired: true)
+        defer { simulator.detach(udid: phone.udid) }
+        let issued = try await AgentBinary.run([
+            "certificate", "issue", "--store", "ALA-SAMAL2-100", "--model", "iPhone 11", "--amount", "141000",
+            "--grade", "ok/B", "--holder-name", "Иванова Әлия", "--iin", BenchCLI.holderIIN(for: phone.imei[0]),
+            "--birth-date", "1990-01-01", "--imei", phone.imei[0], "--serial", phone.serialNumber, "--station-code", "M4",
+            "--json",
+        ], environment: environment)
+        let number = try Self.number(issued)
+        let erased = try await AgentBinary.run(["erase", "--udid", phone.udid, "--certificate", number, "--yes", "--json"], environment: environment)
+        #expect(erased.status == 0, "\(erased.stderr)")
+        #expect(try TestPostgres.psql(url, "SELECT number || ' ' || status FROM erasure") == "\(number)-E1 erased")
+        #expect(try TestPostgres.psql(url, "SELECT count(*) FROM audit WHERE event = 'erasure.recorded'") == "1")
+        let shown = try await AgentBinary.run(["erasure", "show", "\(number)-E1"], environment: environment)
+        #expect(shown.status == 0, "\(shown.stderr)")
+        let listed = try await AgentBinary.run(["erasure", "list"], environment: environment)
+        #expect(listed.stdout.contains("\(number)-E1"), "\(listed.stdout)\(listed.stderr)")
+        // Erased once: a second erase is refused, and the chain refuses changes to the record.
+        let again = try await AgentBinary.run(["erase", "--udid", phone.udid, "--certificate", number, "--yes"], environment: environment)
+        #expect(again.status == 1 && again.stderr.contains("already erased"), "\(again.stderr)")
+        #expect(throws: (any Error).self) { try TestPostgres.psql(url, "UPDATE erasure SET status = 'not_erased'") }
+        #expect(throws: (any Error).self) { try TestPostgres.psql(url, "DELETE FROM erasure") }
+        // A record altered with the triggers off no longer verifies.
+        try TestPostgres.psql(url, "SET session_replication_role = replica; UPDATE erasure SET canonical = overlay(canonical placing '\\x00'::bytea from 40 for 1)")
+        let altered = try await AgentBinary.run(["erasure", "show", "\(number)-E1"], environment: environment)
+        #expect(altered.status == 1, "\(altered.stdout)\(altered.stderr)")
+    }
+}
