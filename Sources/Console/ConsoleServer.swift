@@ -6,7 +6,10 @@ public import Intake
 public import IntakeStore
 public import Grading
 public import Logging
+import HummingbirdCore
+import HummingbirdTLS
 import NIOCore
+import NIOSSL
 
 /// A request's context: who is logged in, when the token or cookie said so.
 public struct ConsoleContext: RequestContext {
@@ -60,6 +63,12 @@ enum ConsoleJSON {
     }
 }
 
+/// A console that cannot start as configured, in one sentence.
+public struct ConsoleSetupError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
 /// The console: the consultant's page at `/` and the API at `/api/v1`, served by the daemon.
 public struct ConsoleServer: Sendable {
     public struct Settings: Sendable {
@@ -72,6 +81,8 @@ public struct ConsoleServer: Sendable {
         public var eraseTool = "intake-agent"
         public var eraseReturnTimeout: Duration = .seconds(600)
         public var erasePreserveDataPlan = true
+        /// The console's certificate chain and private key (PEM files), for HTTPS; `nil` serves plain HTTP.
+        public var tls: (certificate: String, key: String)?
         public init(host: String = "127.0.0.1", port: Int = 8480, auth: ConsoleAuth.Settings = .init()) {
             self.host = host
             self.port = port
@@ -102,13 +113,42 @@ public struct ConsoleServer: Sendable {
         self.logger = logger
     }
 
-    /// The HTTP server as a service of the daemon's group; `onRunning` gets the port it listens on.
-    public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        Application(
+    /// The HTTP server as a service of the daemon's group; `onRunning` gets the port it listens on. With
+    /// ``Settings/tls`` it serves HTTPS only; a certificate or key it cannot use is one sentence saying which file.
+    public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+        let server: HTTPServerBuilder
+        if let tls = settings.tls {
+            server = try .tls(.http1(), tlsConfiguration: try Self.tlsConfiguration(certificate: tls.certificate, key: tls.key))
+        } else {
+            server = .http1()
+        }
+        return Application(
             router: router(),
+            server: server,
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "intake-agent"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? settings.port) },
             logger: logger)
+    }
+
+    /// The server's TLS configuration from PEM files.
+    static func tlsConfiguration(certificate: String, key: String) throws -> TLSConfiguration {
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(certificate)
+        } catch {
+            throw ConsoleSetupError("The console's TLS certificate \(certificate) cannot be read as PEM: check the path (tls_certificate, --tls-certificate) and that the agent's user may read it.")
+        }
+        guard !chain.isEmpty else {
+            throw ConsoleSetupError("The console's TLS certificate \(certificate) holds no certificate: give the PEM file of the certificate (and its chain).")
+        }
+        let privateKey: NIOSSLPrivateKey
+        do {
+            privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+        } catch {
+            throw ConsoleSetupError("The console's TLS key \(key) cannot be read as a PEM private key: check the path (tls_key, --tls-key) and that the agent's user may read it.")
+        }
+        return TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
     }
 
     /// Every route the server answers, as `METHOD /path/{parameter}` (the OpenAPI document's spelling).

@@ -43,6 +43,10 @@ public struct AgentConfiguration: Sendable, Hashable, Codable {
     /// Live certificates (issued or printed, not expired) one holder may have at once: the FAQ's "one device per
     /// customer" (`trade-in-rules.md`), across the chain where the chain registry is used. Default 1.
     public var maxLiveCertificatesPerHolder: Int = 1
+    /// The console's HTTPS certificate (PEM, with its chain) and private key; `--tls-certificate`/`--tls-key`
+    /// override them. With both set the console may listen beyond loopback without `--insecure-http`.
+    public var tlsCertificate: String?
+    public var tlsKey: String?
     /// `erase`: how long an erased device may take to come back before the record says it could not be checked.
     public var eraseReturnTimeoutSeconds: Int = 600
     /// `erase` of an iPhone: keep the eSIM's cellular plan through the erase (MCInstall `PreserveDataPlan`).
@@ -84,6 +88,7 @@ public struct AgentConfiguration: Sendable, Hashable, Codable {
         case registryURL = "registry_url", offlineIssuance = "offline_issuance"
         case registryTimeoutSeconds = "registry_timeout_seconds", stationCode = "station_code"
         case maxLiveCertificatesPerHolder = "max_live_certificates_per_holder"
+        case tlsCertificate = "tls_certificate", tlsKey = "tls_key"
         case eraseReturnTimeoutSeconds = "erase_return_timeout_seconds", erasePreserveDataPlan = "erase_preserve_data_plan"
     }
 
@@ -102,6 +107,8 @@ public struct AgentConfiguration: Sendable, Hashable, Codable {
         registryTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .registryTimeoutSeconds) ?? 5
         stationCode = try c.decodeIfPresent(String.self, forKey: .stationCode)
         maxLiveCertificatesPerHolder = try c.decodeIfPresent(Int.self, forKey: .maxLiveCertificatesPerHolder) ?? 1
+        tlsCertificate = try c.decodeIfPresent(String.self, forKey: .tlsCertificate)
+        tlsKey = try c.decodeIfPresent(String.self, forKey: .tlsKey)
         eraseReturnTimeoutSeconds = try c.decodeIfPresent(Int.self, forKey: .eraseReturnTimeoutSeconds) ?? 600
         erasePreserveDataPlan = try c.decodeIfPresent(Bool.self, forKey: .erasePreserveDataPlan) ?? true
         source = nil

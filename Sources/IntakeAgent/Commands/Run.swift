@@ -48,6 +48,12 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Seconds a graceful stop may take before open sessions are cancelled (below the unit's TimeoutStopSec of 30 s).")
     var shutdownSeconds: Int = 20
 
+    @Option(help: "The console's TLS certificate (PEM, with its chain) for HTTPS; defaults to tls_certificate in the configuration.")
+    var tlsCertificate: String?
+
+    @Option(help: "The console's TLS private key (PEM); defaults to tls_key in the configuration.")
+    var tlsKey: String?
+
     @Option(help: "Seconds between pushes of the station's outbox to the chain registry (when one is configured).")
     var syncSeconds: Int = 10
 
@@ -144,8 +150,9 @@ struct Run: AsyncParsableCommand {
 }
 
 extension Run {
-    /// The console's HTTP server: loopback by default; the store's network only with --insecure-http (TLS is
-    /// not built in yet), said in the log.
+    /// The console's HTTP server: loopback by default; the store's network over HTTPS when a certificate and key
+    /// are configured (`tls_certificate`, `tls_key`, or `--tls-certificate`, `--tls-key`), or over plain HTTP only
+    /// with --insecure-http, said in the log.
     private func consoleService(
         opened: StationContext, manager: SessionManager, dataDir: URL, logger: Logger,
         onListening: @escaping @Sendable (String) -> Void
@@ -159,7 +166,16 @@ extension Run {
         let bracketed = String(address[..<colon])
         let host = bracketed.hasPrefix("[") && bracketed.hasSuffix("]") ? String(bracketed.dropFirst().dropLast()) : bracketed
         let loopback = host == "127.0.0.1" || host == "::1" || host == "localhost"
-        if !loopback {
+        let certificate = tlsCertificate ?? opened.configuration.tlsCertificate
+        let key = tlsKey ?? opened.configuration.tlsKey
+        var tls: (certificate: String, key: String)?
+        switch (certificate, key) {
+        case (let certificate?, let key?): tls = (certificate, key)
+        case (nil, nil): tls = nil
+        default:
+            throw Failure("The console's TLS needs both a certificate and its key: set tls_certificate and tls_key (or --tls-certificate and --tls-key), or neither.")
+        }
+        if !loopback && tls == nil {
             guard insecureHttp else {
                 throw Failure("The console would listen on \(host), beyond this machine, without TLS: PINs and customers' details would cross the store's network in clear. Pass --insecure-http to accept that, or keep the default 127.0.0.1.")
             }
@@ -169,15 +185,21 @@ extension Run {
         settings.eraseTool = "intake-agent \(AgentVersion.string)"
         settings.eraseReturnTimeout = .seconds(opened.configuration.eraseReturnTimeoutSeconds)
         settings.erasePreserveDataPlan = opened.configuration.erasePreserveDataPlan
+        settings.tls = tls
         let server = ConsoleServer(
             settings: settings, manager: manager, registry: opened.station.certificates,
             consultants: opened.station.registry, printer: opened.printer, stores: opened.context.stores, logger: logger)
-        let application = server.application(onRunning: { port in
-            let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)/"
-            logger.notice("console listening on \(url)", metadata: ["port": "\(port)"])
-            onListening(url)
-        })
-        return ConsoleListening(application: application, address: address)
+        let scheme = tls == nil ? "http" : "https"
+        do {
+            let application = try server.application(onRunning: { port in
+                let url = "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)/"
+                logger.notice("console listening on \(url)", metadata: ["port": "\(port)"])
+                onListening(url)
+            })
+            return ConsoleListening(application: application, address: address)
+        } catch let error as ConsoleSetupError {
+            throw Failure(error.description)
+        }
     }
 }
 
