@@ -38,14 +38,7 @@ public struct SyntheticIssuance: Sendable {
 
     /// A valid IIN of its own for each device number (born 1990-01-01 to 1990-01-30, the serial from the number):
     /// one customer hands over one device, so every synthetic device has its own holder.
-    public static func iin(_ device: Int) -> String {
-        let serial = String(format: "%04d", device % 10_000)
-        let day = String(format: "9001%02d", 1 + (device / 10_000) % 28)
-        for century in ["3", "4", "5", "6"] {
-            if let iin = IIN.completing(day + century + serial) { return iin.digits }
-        }
-        return "900101300007"
-    }
+    public static func iin(_ device: Int) -> String { IIN.synthetic(device).digits }
 
     /// Appends the Luhn check digit to 14 digits: a valid IMEI.
     public static func imei(_ body: String) -> String {

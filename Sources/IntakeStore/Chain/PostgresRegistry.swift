@@ -740,11 +740,8 @@ public final class PostgresRegistry: CertificateRegistry {
     // MARK: - Changes
 
     public func void(_ number: CertificateNumber, reason: String, consultant: String, at time: Date) async throws -> Certificate {
-        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !reason.isEmpty else { throw StoreError.invalid("A void needs a reason for the audit log: give one with --reason.") }
-        if let problem = TextInput.problem(reason, field: "reason for the void") ?? TextInput.problem(consultant, field: "consultant's name") {
-            throw StoreError.invalid(problem)
-        }
+        let reason = try ChangeInput.requireReason(reason, for: "void")
+        try ChangeInput.requirePlain(consultant, field: "consultant's name")
         if let entry = try await local.outboxEntry(number), entry.state == .pending {
             // Never reached the chain: it is voided here and never pushed.
             try await local.settleOutbox(number, state: .abandoned, error: "voided at the station before it reached the chain: \(reason)", at: time)
@@ -755,28 +752,21 @@ public final class PostgresRegistry: CertificateRegistry {
         }
         let station = stationCode?.rawValue
         return try await change(number, doing: "nothing was voided") { certificate, connection, logger in
-            switch certificate.status {
-            case .voided:
-                throw StoreError.refused("Certificate \(number) is already void (\(certificate.voidReason ?? "no reason")).")
-            case .redeemed:
-                throw StoreError.refused(
-                    "Certificate \(number) has been redeemed, so it cannot be voided: the purchase it paid for stands.")
-            case .issued, .printed:
-                _ = try await connection.query(
-                    "UPDATE certificate SET status = 'voided', void_reason = \(reason) WHERE number = \(number.rawValue)",
-                    logger: logger)
-                try await Self.append(
-                    AuditEvent(event: "certificate.voided", consultant: consultant, certificate: number,
-                               deviceKey: certificate.content.deviceKey, reason: reason, time: time),
-                    station: station, connection, logger)
-            }
+            if let refusal = certificate.refusalToVoid() { throw StoreError.refused(refusal) }
+            _ = try await connection.query(
+                "UPDATE certificate SET status = 'voided', void_reason = \(reason) WHERE number = \(number.rawValue)",
+                logger: logger)
+            try await Self.append(
+                AuditEvent(event: "certificate.voided", consultant: consultant, certificate: number,
+                           deviceKey: certificate.content.deviceKey, reason: reason, time: time),
+                station: station, connection, logger)
         }
     }
 
     public func redeem(
         _ number: CertificateNumber, split: Redemption.Split, on day: CivilDate, consultant: String, at time: Date
     ) async throws -> Certificate {
-        if let problem = TextInput.problem(consultant, field: "consultant's name") { throw StoreError.invalid(problem) }
+        try ChangeInput.requirePlain(consultant, field: "consultant's name")
         if let entry = try await local.outboxEntry(number), [.pending, .conflict].contains(entry.state) {
             throw StoreError.refused(
                 "Certificate \(number) was issued while the chain registry was unreachable and has not reached it yet: it can be spent once this station has synced (`intake-agent registry status`).")
@@ -785,25 +775,7 @@ public final class PostgresRegistry: CertificateRegistry {
         let station = stationCode?.rawValue
         let json = String(decoding: try JSONEncoder.registry.encode(split), as: UTF8.self)
         return try await change(number, doing: "nothing was redeemed (a certificate is spent only against the chain)") { certificate, connection, logger in
-            switch certificate.status {
-            case .voided:
-                throw StoreError.refused(
-                    "Certificate \(number) was voided (\(certificate.voidReason ?? "no reason")), so it cannot be spent.")
-            case .redeemed:
-                throw StoreError.refused("Certificate \(number) has already been redeemed: a certificate buys one device.")
-            case .issued, .printed:
-                break
-            }
-            if certificate.isExpired(on: day) {
-                throw StoreError.refused("Certificate \(number) expired after \(certificate.content.expiresOn), so it is worthless now.")
-            }
-            if day < certificate.content.issuedOn {
-                throw StoreError.refused("Certificate \(number) is dated \(certificate.content.issuedOn), after \(day): check the bench's clock.")
-            }
-            guard split.certificate == certificate.content.amount else {
-                throw StoreError.refused(
-                    "Certificate \(number) is worth \(certificate.content.amount.slipText) and is spent whole, not \(split.certificate.slipText).")
-            }
+            if let refusal = certificate.refusalToRedeem(split, on: day) { throw StoreError.refused(refusal) }
             _ = try await connection.query(
                 """
                 UPDATE certificate SET status = 'redeemed', redemption = \(json), redeemed_store = \(store),
@@ -824,16 +796,14 @@ public final class PostgresRegistry: CertificateRegistry {
     }
 
     public func recordReprint(_ number: CertificateNumber, reason: String, consultant: String, at time: Date) async throws -> Certificate {
-        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else { throw StoreError.invalid("A reprint needs a reason for the audit log: give one with --reason.") }
-        if let problem = TextInput.problem(trimmed, field: "reason for the reprint") { throw StoreError.invalid(problem) }
+        let trimmed = try ChangeInput.requireReason(reason, for: "reprint")
         return try await recordPrint(number, event: "certificate.reprinted", reason: trimmed, consultant: consultant, at: time)
     }
 
     private func recordPrint(
         _ number: CertificateNumber, event: String, reason: String?, consultant: String, at time: Date
     ) async throws -> Certificate {
-        if let problem = TextInput.problem(consultant, field: "consultant's name") { throw StoreError.invalid(problem) }
+        try ChangeInput.requirePlain(consultant, field: "consultant's name")
         if let entry = try await local.outboxEntry(number), entry.state == .pending {
             var printed = entry.certificate
             printed.printCount += 1
@@ -846,7 +816,7 @@ public final class PostgresRegistry: CertificateRegistry {
         }
         let station = stationCode?.rawValue
         return try await change(number, doing: "the print was not recorded") { certificate, connection, logger in
-            guard certificate.status != .voided else { throw StoreError.refused("Certificate \(number) is void: it is not printed.") }
+            if let refusal = certificate.refusalToPrint() { throw StoreError.refused(refusal) }
             _ = try await connection.query(
                 """
                 UPDATE certificate SET print_count = print_count + 1,

@@ -360,53 +360,26 @@ public final class SQLiteRegistry: CertificateRegistry {
     public func void(_ number: CertificateNumber, reason: String, consultant: String, at time: Date) async throws
         -> Certificate
     {
-        let reason = try Self.requireReason(reason, for: "void")
-        try Self.requirePlain(consultant, field: "consultant's name")
+        let reason = try ChangeInput.requireReason(reason, for: "void")
+        try ChangeInput.requirePlain(consultant, field: "consultant's name")
         return try await change(number) { certificate, db in
-            switch certificate.status {
-            case .voided:
-                throw StoreError.refused("Certificate \(number) is already void (\(certificate.voidReason ?? "no reason")).")
-            case .redeemed:
-                throw StoreError.refused(
-                    "Certificate \(number) has been redeemed, so it cannot be voided: the purchase it paid for stands.")
-            case .issued, .printed:
-                try db.execute(
-                    sql: "UPDATE certificate SET status = 'voided', void_reason = ? WHERE number = ?",
-                    arguments: [reason, number.rawValue])
-                try Self.append(
-                    AuditEvent(
-                        event: "certificate.voided", consultant: consultant, certificate: number,
-                        deviceKey: certificate.content.deviceKey, reason: reason, time: time), db)
-            }
+            if let refusal = certificate.refusalToVoid() { throw StoreError.refused(refusal) }
+            try db.execute(
+                sql: "UPDATE certificate SET status = 'voided', void_reason = ? WHERE number = ?",
+                arguments: [reason, number.rawValue])
+            try Self.append(
+                AuditEvent(
+                    event: "certificate.voided", consultant: consultant, certificate: number,
+                    deviceKey: certificate.content.deviceKey, reason: reason, time: time), db)
         }
     }
 
     public func redeem(
         _ number: CertificateNumber, split: Redemption.Split, on day: CivilDate, consultant: String, at time: Date
     ) async throws -> Certificate {
-        try Self.requirePlain(consultant, field: "consultant's name")
+        try ChangeInput.requirePlain(consultant, field: "consultant's name")
         return try await change(number) { certificate, db in
-            switch certificate.status {
-            case .voided:
-                throw StoreError.refused(
-                    "Certificate \(number) was voided (\(certificate.voidReason ?? "no reason")), so it cannot be spent.")
-            case .redeemed:
-                throw StoreError.refused("Certificate \(number) has already been redeemed: a certificate buys one device.")
-            case .issued, .printed:
-                break
-            }
-            if certificate.isExpired(on: day) {
-                throw StoreError.refused(
-                    "Certificate \(number) expired after \(certificate.content.expiresOn), so it is worthless now.")
-            }
-            if day < certificate.content.issuedOn {
-                throw StoreError.refused(
-                    "Certificate \(number) is dated \(certificate.content.issuedOn), after \(day): check the bench's clock.")
-            }
-            guard split.certificate == certificate.content.amount else {
-                throw StoreError.refused(
-                    "Certificate \(number) is worth \(certificate.content.amount.slipText) and is spent whole, not \(split.certificate.slipText).")
-            }
+            if let refusal = certificate.refusalToRedeem(split, on: day) { throw StoreError.refused(refusal) }
             let json = String(decoding: try JSONEncoder.registry.encode(split), as: UTF8.self)
             try db.execute(
                 sql: "UPDATE certificate SET status = 'redeemed', redemption = ? WHERE number = ?",
@@ -427,7 +400,7 @@ public final class SQLiteRegistry: CertificateRegistry {
     public func recordReprint(_ number: CertificateNumber, reason: String, consultant: String, at time: Date)
         async throws -> Certificate
     {
-        let reason = try Self.requireReason(reason, for: "reprint")
+        let reason = try ChangeInput.requireReason(reason, for: "reprint")
         return try await recordPrint(number, event: "certificate.reprinted", reason: reason, consultant: consultant, at: time)
     }
 
@@ -435,11 +408,9 @@ public final class SQLiteRegistry: CertificateRegistry {
     private func recordPrint(
         _ number: CertificateNumber, event: String, reason: String?, consultant: String, at time: Date
     ) async throws -> Certificate {
-        try Self.requirePlain(consultant, field: "consultant's name")
+        try ChangeInput.requirePlain(consultant, field: "consultant's name")
         return try await change(number) { certificate, db in
-            guard certificate.status != .voided else {
-                throw StoreError.refused("Certificate \(number) is void: it is not printed.")
-            }
+            if let refusal = certificate.refusalToPrint() { throw StoreError.refused(refusal) }
             try db.execute(
                 sql: """
                     UPDATE certificate SET print_count = print_count + 1,
@@ -465,20 +436,6 @@ public final class SQLiteRegistry: CertificateRegistry {
             guard let updated = try self.fetch(number.rawValue, db) else { throw StoreError.notFound(number) }
             return updated
         } }
-    }
-
-    /// Refuses text holding a control character (``TextInput``) with its sentence.
-    private static func requirePlain(_ text: String, field: String) throws {
-        if let problem = TextInput.problem(text, field: field) { throw StoreError.invalid(problem) }
-    }
-
-    private static func requireReason(_ reason: String, for action: String) throws -> String {
-        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else {
-            throw StoreError.invalid("A \(action) needs a reason for the audit log: give one with --reason.")
-        }
-        try requirePlain(trimmed, field: "reason for the \(action)")
-        return trimmed
     }
 
     // MARK: - Audit

@@ -56,12 +56,7 @@ enum Fixtures {
 
     /// A valid IIN of its own for each device number (one customer hands over one device).
     static func holderIIN(_ device: Int) -> String {
-        let serial = String(format: "%04d", device % 10_000)
-        let day = String(format: "9001%02d", 1 + (device / 10_000) % 28)
-        for century in ["3", "4", "5", "6"] {
-            if let iin = IIN.completing(day + century + serial) { return iin.digits }
-        }
-        return "900101300007"
+        IIN.synthetic(device).digits
     }
 
     static let fixedTime = Date(timeIntervalSince1970: 1_795_000_000)
