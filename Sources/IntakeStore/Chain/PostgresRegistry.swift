@@ -732,6 +732,10 @@ public final class PostgresRegistry: CertificateRegistry {
         try local.blocklist.contains(imei: imei)
     }
 
+    /// The chain links the keys and checks the device inside the issuing transaction (``push``): asking first
+    /// would cost two more transactions an issuance and decide nothing the transaction does not decide again.
+    public var checksDevicesWhenIssuing: Bool { true }
+
     /// The chain's refusal names where and when the phone was certified, so the consultant can explain it.
     public func alreadyCertified(_ live: Certificate) -> String {
         "This phone already has certificate \(live.number), issued at \(live.content.storeID) on \(live.content.issuedOn): one device gives one certificate."

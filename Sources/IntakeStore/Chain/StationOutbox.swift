@@ -109,10 +109,12 @@ extension SQLiteRegistry {
         let keys = certificate.deviceKeys.map(\.rawValue)
         try await outboxGuarded { try await pool.write { db in
             if state == .pending {
-                for entry in try Self.outboxRows(db, states: [.pending, .sending]) where entry.number != certificate.number {
+                // While the chain is unreachable, what this station signed is all it knows of the phone.
+                for entry in try Self.outboxRows(db, states: [.pending, .sending, .synced])
+                where entry.number != certificate.number && entry.certificate.status.isLive {
                     if let shared = entry.certificate.deviceKeys.first(where: { keys.contains($0.rawValue) }) {
                         throw StoreError.refused(
-                            "This phone (\(shared)) already has certificate \(entry.number), issued here on \(entry.certificate.content.issuedOn) while the chain registry was unreachable: one device gives one certificate.")
+                            "This phone (\(shared)) already has certificate \(entry.number), issued here on \(entry.certificate.content.issuedOn): one device gives one certificate.")
                     }
                 }
                 if let holderLimit {

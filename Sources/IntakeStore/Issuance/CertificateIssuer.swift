@@ -78,12 +78,16 @@ public struct CertificateIssuer: Sendable {
         }
         // The keys of one request name one device: the registry remembers that even when this request is refused,
         // so a later IMEI-only or serial-only request for the same phone finds the certificate it already has.
-        try await registry.link(keys)
-        let live = try await registry.liveCertificate(forAnyOf: keys)
+        // A registry that checks inside its issuing transaction (the chain) is not asked twice.
+        var live: Certificate?
+        if !registry.checksDevicesWhenIssuing {
+            try await registry.link(keys)
+            live = try await registry.liveCertificate(forAnyOf: keys)
+        }
         let result = CertificateRules.terms(
             amount: request.amount, issuedOn: request.issuedOn, holderName: request.holderName, iin: request.iin,
             birthDate: request.birthDate, store: request.store, model: request.model, imeis: request.imeis,
-            serial: request.serial, alreadyCertified: { _ in live != nil })
+            serial: request.serial, alreadyCertified: { [live] _ in live != nil })
         let terms: CertificateTerms
         switch result {
         case .success(let accepted):

@@ -58,6 +58,10 @@ public protocol CertificateRegistry: Sendable {
 
     /// The refusal for a device that `live` already holds.
     func alreadyCertified(_ live: Certificate) -> String
+
+    /// Whether ``issue(_:signer:station:consultant:at:)`` itself links the request's keys and refuses a device
+    /// that has a live certificate, with ``alreadyCertified(_:)``'s sentence, so the issuer need not ask first.
+    var checksDevicesWhenIssuing: Bool { get }
 }
 
 /// The refusal for a holder who already has `limit` live certificates, naming the oldest of them.
@@ -66,6 +70,8 @@ func holderLimitSentence(number: String, store: String, date: String, masked: St
 }
 
 extension CertificateRegistry {
+    public var checksDevicesWhenIssuing: Bool { false }
+
     public func alreadyCertified(_ live: Certificate) -> String {
         "This device (\(live.content.deviceKey)) already has a certificate (\(live.number), \(live.status.rawValue)): one device gives one certificate."
     }
