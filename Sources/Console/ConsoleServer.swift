@@ -83,6 +83,11 @@ public struct ConsoleServer: Sendable {
         public var erasePreserveDataPlan = true
         /// The console's certificate chain and private key (PEM files), for HTTPS; `nil` serves plain HTTP.
         public var tls: (certificate: String, key: String)?
+        /// This bench's station code: today's intakes are the certificates it issued (`nil`: every certificate in
+        /// the registry, as on a station with its own SQLite registry).
+        public var station: StationCode?
+        /// Today in the store's time zone.
+        public var today: @Sendable () -> CivilDate = { CivilDate.today() }
         public init(host: String = "127.0.0.1", port: Int = 8480, auth: ConsoleAuth.Settings = .init()) {
             self.host = host
             self.port = port
@@ -183,9 +188,13 @@ public struct ConsoleServer: Sendable {
         }
         authed.post("sessions/:id/answers") { request, context in try await self.answers(request, context: context) }
         authed.post("sessions/:id/erase") { request, context in try await self.erase(request, context: context) }
+        authed.post("sessions/:id/read-again") { _, context in try await self.readAgain(context: context) }
         authed.get("events") { request, _ in self.events(request) }
         authed.get("certificates") { request, _ in try await self.certificates(request) }
+        authed.get("certificates/export") { request, _ in try await self.export(request) }
         authed.post("certificates/:number/reprint") { request, context in try await self.reprint(request, context: context) }
+        authed.get("intakes") { request, _ in try await self.intakes(request) }
+        authed.post("redemption/split") { request, context in try await self.split(request, context: context) }
         return router
     }
 
@@ -294,14 +303,19 @@ public struct ConsoleServer: Sendable {
             consultant: login.consultant.id, tool: settings.eraseTool,
             confirmation: "The consultant confirmed in the console that the customer was present and agreed.",
             preserveDataPlan: settings.erasePreserveDataPlan, returnTimeout: settings.eraseReturnTimeout)
-        switch await manager.erase(id, settings: erase) {
+        return try await accepted(await manager.erase(id, settings: erase), id: id)
+    }
+
+    /// 202 with the session a step started in; 404 or 409 with the sentence when none started.
+    private func accepted(_ start: SessionManager.StepStart, id: String) async throws -> Response {
+        switch start {
         case .noSession:
             throw ConsoleError(.notFound, "No session \(id) is on this bench: the list at /api/v1/sessions shows them.")
         case .refused(let sentence):
             throw ConsoleError(.conflict, sentence)
         case .started(let session):
             guard let view = await manager.sessionView(session) else {
-                throw ConsoleError(.notFound, "The session \(id) has left the bench.")
+                throw ConsoleError(.notFound, "The device of session \(id) has left the bench.")
             }
             return try ConsoleJSON.response(view, status: .accepted)
         }
@@ -359,6 +373,140 @@ public struct ConsoleServer: Sendable {
             return try await lookup(try await registry.liveCertificate(forAnyOf: [key]))
         }
         throw ConsoleError(.unprocessableContent, "Look a certificate up by ?number= or ?imei=.", field: "number")
+    }
+
+    /// A day of the station's certificates: the consultant's "today's intakes".
+    struct IntakeDay: Encodable {
+        var date: CivilDate
+        var station: String?
+        var count: Int
+        var totalKZT: Int
+        var certificates: [CertificateSummary]
+        enum CodingKeys: String, CodingKey { case date, station, count, totalKZT = "total_kzt", certificates }
+    }
+
+    /// `?date=` (default today): the certificates this station issued that day, newest first, with their total.
+    private func intakes(_ request: Request) async throws -> Response {
+        let day: CivilDate
+        if let text = request.uri.queryParameters["date"].map(String.init) {
+            day = try Self.day(text, field: "date")
+        } else {
+            day = settings.today()
+        }
+        let station = settings.station
+        let issued = try await registry.list(CertificateFilter(issuedFrom: day, issuedThrough: day))
+            .filter { station == nil || $0.number.station == station }
+        var total = 0
+        for certificate in issued {
+            let (sum, overflow) = total.addingReportingOverflow(certificate.content.amount.amount)
+            guard !overflow else {
+                throw ConsoleError(.internalServerError, "The day's amounts do not add up within tenge's range: check the registry.")
+            }
+            total = sum
+        }
+        return try ConsoleJSON.response(IntakeDay(
+            date: day, station: station?.rawValue, count: issued.count, totalKZT: total, certificates: issued.map(\.summary)))
+    }
+
+    /// The longest range one export takes: a year and a day, so a typo in a year does not read the whole chain.
+    static let longestExportDays = 367
+
+    /// `?from=&to=`: the registry's certificates issued in the range as the accounting CSV (IINs masked).
+    private func export(_ request: Request) async throws -> Response {
+        let query = request.uri.queryParameters
+        guard let fromText = query["from"].map(String.init) else {
+            throw ConsoleError(.unprocessableContent, "Give the first issue day as ?from=YYYY-MM-DD.", field: "from")
+        }
+        guard let toText = query["to"].map(String.init) else {
+            throw ConsoleError(.unprocessableContent, "Give the last issue day as ?to=YYYY-MM-DD.", field: "to")
+        }
+        let first = try Self.day(fromText, field: "from")
+        let last = try Self.day(toText, field: "to")
+        guard first <= last else {
+            throw ConsoleError(.unprocessableContent, "The first day \(first) is after the last day \(last): swap them.", field: "from")
+        }
+        guard last.daysSinceEpoch - first.daysSinceEpoch < Self.longestExportDays else {
+            throw ConsoleError(.unprocessableContent, "One export covers at most a year: split the range from \(first) to \(last).", field: "to")
+        }
+        let certificates = try await registry.list(CertificateFilter(issuedFrom: first, issuedThrough: last))
+        var headers = HTTPFields()
+        headers[.contentType] = "text/csv; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        headers[.contentDisposition] = "attachment; filename=\"certificates-\(first)-\(last).csv\""
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: CertificateCSV.document(certificates))))
+    }
+
+    static func day(_ text: String, field: String) throws -> CivilDate {
+        guard let day = CivilDate(text) else {
+            throw ConsoleError(.unprocessableContent, "\(TextSafe.shown(text)) is not a day: write it as YYYY-MM-DD.", field: field)
+        }
+        return day
+    }
+
+    struct SplitBody: Decodable {
+        var certificate: String?
+        var amountKZT: Int?
+        var contract: Redemption.Contract
+        enum CodingKeys: String, CodingKey { case certificate, amountKZT = "amount_kzt", contract }
+    }
+
+    /// The redemption calculator: how a certificate (by number, or an amount such as the offer) would pay for the
+    /// Contract Phone the customer chose. Nothing is spent.
+    private func split(_ request: Request, context: ConsoleContext) async throws -> Response {
+        let body: SplitBody
+        do {
+            // Decoded here rather than by the router, whose wrapper would hide the field a DecodingError names.
+            let bytes = try await request.body.collect(upTo: context.maxUploadSize)
+            body = try JSONDecoder().decode(SplitBody.self, from: Data(bytes.readableBytesView))
+        } catch let error as DecodingError {
+            let (field, sentence) = Self.describe(error)
+            throw ConsoleError(.unprocessableContent, sentence.replacingOccurrences(of: "The answers", with: "The calculator's request"), field: field)
+        } catch {
+            throw ConsoleError(.unprocessableContent, "Send {\"certificate\": NUMBER, \"contract\": {\"price\", \"min_prepayment\", \"max_prepayment\", \"months\"}} as JSON.")
+        }
+        let amount: Tenge
+        switch (body.certificate, body.amountKZT) {
+        case (let number?, nil):
+            guard let parsed = CertificateNumber(number) else {
+                throw ConsoleError(.unprocessableContent, "\(TextSafe.shown(number)) is not a certificate number: type it as on the slip.", field: "certificate")
+            }
+            guard let found = try await registry.certificate(parsed) else {
+                throw ConsoleError(.notFound, "No certificate \(parsed) is in this registry.", field: "certificate")
+            }
+            amount = found.content.amount
+        case (nil, let kzt?):
+            amount = Tenge(kzt)
+        default:
+            throw ConsoleError(.unprocessableContent, "Give either the certificate's number or an amount_kzt, not both or neither.", field: "certificate")
+        }
+        switch Redemption.split(certificate: amount, contract: body.contract) {
+        case .success(let split):
+            return try ConsoleJSON.response(split)
+        case .failure(let problem):
+            throw ConsoleError(.unprocessableContent, problem.description, field: Self.field(of: problem))
+        }
+    }
+
+    static func field(of problem: Redemption.SplitError) -> String {
+        switch problem {
+        case .nonPositiveCertificate: return "amount_kzt"
+        case .nonPositivePrice: return "contract.price"
+        case .negativePrepayment, .minimumAboveMaximum, .minimumAbovePrice: return "contract.min_prepayment"
+        case .months: return "contract.months"
+        case .tooLarge(let what):
+            switch what {
+            case "phone's price": return "contract.price"
+            case "minimum prepayment": return "contract.min_prepayment"
+            case "maximum prepayment": return "contract.max_prepayment"
+            default: return "amount_kzt"
+            }
+        }
+    }
+
+    /// A refused phone read again from its card, without unplugging it.
+    private func readAgain(context: ConsoleContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        return try await accepted(await manager.readAgain(id), id: id)
     }
 
     struct LanguageBody: Decodable { var language: String }

@@ -195,6 +195,9 @@ public actor SessionManager {
             return .refused(problems.map { Problem(field: $0.field, sentence: $0.sentence) })
         }
         let merged = entry.answers.merging(answers)
+        // The same answers again (a double tap, a page that had not yet seen the last change) change nothing: the
+        // waiting session keeps waiting instead of being woken with nothing new, which would end it.
+        guard merged != entry.answers else { return .delivered(session: entry.session.id) }
         entries[key]?.answers = merged
         if let waiting = entry.waiting {
             entries[key]?.waiting = nil
@@ -235,16 +238,48 @@ public actor SessionManager {
         return view
     }
 
-    // MARK: - Erasure
+    // MARK: - Read again
 
-    /// How a request to erase a session's device ended.
-    public enum EraseSubmission: Sendable {
-        /// The erase runs; the session's `erasure` says where it stands.
+    /// How a request to start a step on a session's device (an erase, a new read) ended.
+    public enum StepStart: Sendable, Equatable {
+        /// The step runs; the session it runs in (a new one for a new read).
         case started(session: String)
         case noSession
         /// Nothing was started: the sentence says why.
         case refused(String)
     }
+
+    /// How a request to read a refused phone again ended: `started` names the new session.
+    public typealias ReadAgainSubmission = StepStart
+
+    /// Reads the phone of a refused session again without unplugging it (an account was removed, Find My turned
+    /// off, the screen lock cleared): a new session starts on the same link with the answers already given.
+    public func readAgain(_ sessionOrDevice: String) async -> ReadAgainSubmission {
+        guard let key = bySession[sessionOrDevice] ?? (entries[sessionOrDevice] != nil ? sessionOrDevice : nil),
+            let entry = entries[key]
+        else { return .noSession }
+        guard !shuttingDown else { return .refused("The bench is shutting down: read the phone once it is back.") }
+        let state = await entry.session.state
+        guard state == .refused else {
+            return .refused("Only a refused phone is read again from its card; this session is \(state.rawValue.replacingOccurrences(of: "_", with: " ")).")
+        }
+        guard case .device(let reader) = entry.session.source else {
+            return .refused("This device has no data link: start it again with its serial number.")
+        }
+        guard await reader.isConnected() != false else {
+            return .refused("The phone is no longer connected: plug it in again and it is read by itself.")
+        }
+        // The entry may have changed during the awaits (another request read it again already).
+        guard entries[key]?.session.id == entry.session.id else {
+            return .refused("The phone is being read again already.")
+        }
+        return .started(session: deviceArrived(key: key, reader: reader))
+    }
+
+    // MARK: - Erasure
+
+    /// How a request to erase a session's device ended: while it runs, the session's `erasure` says where it stands.
+    public typealias EraseSubmission = StepStart
 
     /// Starts erasing the device of a session that holds a certificate (the consultant confirmed the customer is
     /// present and agrees). The session's `erasure` moves from `erasing` to the record's status; the record is

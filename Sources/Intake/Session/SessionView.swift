@@ -34,6 +34,23 @@ public struct SessionView: Sendable, Hashable, Encodable {
     public var updatedAt: Date
     /// The erasure step after the certificate: `nil` until the consultant starts it.
     public var erasure: Erasure?
+    /// Every applicable check and how it stands (device-read results come locked: `answered_by` `device`).
+    public var checks: [CheckOutcome]
+    /// The consultant's answers so far that are not checks (the cosmetic grade, box, charger): the page shows them.
+    public var answered: Answered
+
+    public struct Answered: Sendable, Hashable, Encodable {
+        public var cosmetic: CosmeticGrade?
+        public var box: Bool?
+        public var charger: Bool?
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(cosmetic, forKey: .cosmetic)
+            try c.encode(box, forKey: .box)
+            try c.encode(charger, forKey: .charger)
+        }
+        enum CodingKeys: String, CodingKey { case cosmetic, box, charger }
+    }
 
     /// Where the device's erasure stands: `erasing` while the device erases and comes back, then the record's
     /// status (`erased`, `erased_unverified`, `not_erased`), or `refused` when nothing was done (no record).
@@ -77,7 +94,7 @@ public struct SessionView: Sendable, Hashable, Encodable {
 
     enum CodingKeys: String, CodingKey {
         case id, deviceKey = "device_key", state, device, missing, offer, refusal, certificate, consultant, message
-        case updatedAt = "updated_at", erasure
+        case updatedAt = "updated_at", erasure, checks, answered
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -94,6 +111,8 @@ public struct SessionView: Sendable, Hashable, Encodable {
         try c.encode(message, forKey: .message)
         try c.encode(updatedAt, forKey: .updatedAt)
         try c.encode(erasure, forKey: .erasure)
+        try c.encode(checks, forKey: .checks)
+        try c.encode(answered, forKey: .answered)
     }
 
     /// Builds the view from the session's snapshot and the answers the manager holds for it.
@@ -122,6 +141,8 @@ public struct SessionView: Sendable, Hashable, Encodable {
             offer = nil
         }
         missing = Self.missing(snapshot: snapshot, answers: answers)
+        checks = snapshot.appraisal?.grade?.checks ?? []
+        answered = Answered(cosmetic: answers.checklist.cosmetic, box: answers.box, charger: answers.charger)
     }
 
     /// What is still needed, complete from the checklist on (empty before the read, and once the session is over).

@@ -217,9 +217,9 @@ extension RegistryCommand {
                 let (station, _) = try chainStation(global)
                 let certificates = try await station.certificates.list(CertificateFilter(issuedFrom: first, issuedThrough: last))
                 await station.close()
-                Output.line(CSVExport.header)
+                Output.line(CertificateCSV.header)
                 for certificate in certificates.sorted(by: { $0.number < $1.number }) {
-                    Output.line(CSVExport.row(certificate))
+                    Output.line(CertificateCSV.row(certificate))
                 }
             }
         }
@@ -240,28 +240,6 @@ extension RegistryCommand {
                 if let problem = report.problem { throw Failure("The sync stopped: \(problem); the rest stays pending and is pushed when the chain answers.") }
             }
         }
-    }
-}
-
-/// The accounting CSV (RFC 4180 quoting; no full IIN).
-enum CSVExport {
-    static let header = "number,store_id,issued_on,expires_on,amount_kzt,status,model,grade,holder_iin_masked,consultant,print_count"
-
-    static func row(_ certificate: Certificate) -> String {
-        let c = certificate.content
-        return [
-            c.number.rawValue, c.storeID, c.issuedOn.description, c.expiresOn.description, String(c.amount.amount),
-            certificate.status.rawValue, c.modelName, c.grade, c.holderIINMasked, certificate.consultant,
-            String(certificate.printCount),
-        ].map(field).joined(separator: ",")
-    }
-
-    static func field(_ text: String) -> String {
-        // A leading =, +, - or @ would be a formula in a spreadsheet: quote it with a leading apostrophe.
-        var value = text
-        if let first = value.first, "=+-@".contains(first) { value = "'" + value }
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) || value != text else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }
 

@@ -186,6 +186,8 @@ extension Run {
         settings.eraseReturnTimeout = .seconds(opened.configuration.eraseReturnTimeoutSeconds)
         settings.erasePreserveDataPlan = opened.configuration.erasePreserveDataPlan
         settings.tls = tls
+        settings.station = opened.station.issuer.station
+        settings.today = opened.context.today
         let server = ConsoleServer(
             settings: settings, manager: manager, registry: opened.station.certificates,
             consultants: opened.station.registry, printer: opened.printer, stores: opened.context.stores, logger: logger)

@@ -65,6 +65,12 @@ public struct CertificateNumber: Sendable, Hashable, Comparable, Codable, Custom
     /// The `PREFIX-YYMM-SS` part numbers from one station in one month share; the registry's sequence counter key.
     public var sequenceScope: String { String(rawValue.prefix(11)) }
 
+    /// The code of the station that issued the number (the two characters after the month).
+    public var station: StationCode {
+        let part = rawValue.split(separator: "-")[2]
+        return StationCode(String(part.prefix(2)))!
+    }
+
     /// The check character of the 13 characters prefix + month + station + sequence.
     static func checkCharacter(for body: String) -> Character {
         var sum = 0

@@ -68,7 +68,9 @@ struct ConsoleAPITests {
         defer { simulator.stop(); daemon.send(SIGTERM) }
         let call = HTTPCall(base: base)
         for (method, path) in [("GET", "api/v1/sessions"), ("GET", "api/v1/sessions/x"), ("POST", "api/v1/sessions/x/answers"),
-                               ("GET", "api/v1/events"), ("GET", "api/v1/certificates?number=1"), ("GET", "api/v1/checks")] {
+                               ("GET", "api/v1/events"), ("GET", "api/v1/certificates?number=1"), ("GET", "api/v1/checks"),
+                               ("GET", "api/v1/intakes"), ("GET", "api/v1/certificates/export?from=2026-01-01&to=2026-01-31"),
+                               ("POST", "api/v1/redemption/split"), ("POST", "api/v1/sessions/x/read-again")] {
             let answer = try await call.send(method, path, json: method == "POST" ? [:] : nil)
             #expect(answer.status == 401, "\(method) \(path): \(answer.status)")
             #expect(answer.headers["x-content-type-options"] == "nosniff", "\(answer.headers)")

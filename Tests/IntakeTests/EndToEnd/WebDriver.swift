@@ -134,6 +134,22 @@ final class WebDriver: @unchecked Sendable {
         throw Failure(description: "the page never showed \(what) within \(seconds) s")
     }
 
+    /// Opens a new tab and returns its handle (the current tab stays current).
+    func newTab() async throws -> String {
+        let value = try await command("POST", "/window/new", ["type": "tab"]) as? [String: Any]
+        guard let handle = value?["handle"] as? String else { throw Failure(description: "chromedriver opened no tab") }
+        return handle
+    }
+
+    /// The current tab's handle.
+    func currentTab() async throws -> String {
+        guard let handle = try await command("GET", "/window") as? String else { throw Failure(description: "no current tab") }
+        return handle
+    }
+
+    /// Makes the tab with `handle` the one commands go to.
+    func switchTo(_ handle: String) async throws { try await command("POST", "/window", ["handle": handle]) }
+
     /// Saves a PNG of the page.
     func screenshot(to url: URL) async throws {
         guard let base64 = try await command("GET", "/screenshot") as? String, let data = Data(base64Encoded: base64) else {

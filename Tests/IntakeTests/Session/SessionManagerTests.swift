@@ -81,4 +81,30 @@ struct SessionManagerTests {
         }
         #expect(await manager.openSessions() == 0)
     }
+
+    @Test("the same answer sent twice (a double tap) leaves the session waiting; the next real answer goes on from there")
+    func repeatedAnswersChangeNothing() async throws {
+        let (context, _) = try IntakeSessionTests.context()
+        let manager = SessionManager(context: context, logger: Logger(label: "test"))
+        var report = IntakeSessionTests.android()
+        report.imei = [Self.imei(77)]
+        let id = await manager.deviceArrived(key: "usb:TWICE", reader: IntakeSessionTests.ScriptedReader(report: report))
+        #expect(await Self.eventually { await manager.sessionView(id)?.state == .checklist })
+        let first = try #require(await manager.sessionView(id)?.missing.first { !$0.contains(".") && !["box", "charger", "accept_offer"].contains($0) })
+        var tap = IntakeAnswers()
+        tap.checklist.answers[CheckID(rawValue: first)!] = .pass
+        #expect(await manager.submit(tap, to: id) == .delivered(session: id))
+        #expect(await Self.eventually { await manager.sessionView(id)?.missing.contains(first) == false })
+        #expect(await manager.submit(tap, to: id) == .delivered(session: id))
+        try await Task.sleep(for: .milliseconds(200))
+        let view = try #require(await manager.sessionView(id))
+        #expect(view.state == .checklist, "the repeated answer ended the session: \(view.message ?? "")")
+        let second = try #require(view.missing.first { !$0.contains(".") && !["box", "charger", "accept_offer"].contains($0) })
+        var next = IntakeAnswers()
+        next.checklist.answers[CheckID(rawValue: second)!] = .pass
+        #expect(await manager.submit(next, to: id) == .delivered(session: id))
+        #expect(await Self.eventually { await manager.sessionView(id)?.missing.contains(second) == false })
+        #expect(await manager.sessionView(id)?.state == .checklist)
+        await manager.shutdown()
+    }
 }
