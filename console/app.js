@@ -229,11 +229,13 @@ function show(view) {
 
 /// Replaces a session's card; the field being typed in keeps its focus and caret.
 function update(session) {
-  // A late event of a device's older session (the stream and the answers race) never brings its card back.
-  for (const [id, other] of state.sessions) {
-    if (id !== session.id && other.device_key === session.device_key && other.updated_at > session.updated_at) return;
-  }
+  // A view older than the one shown (an answer's reply overtaken by the stream) changes nothing, and a late
+  // event of a device's older session never brings its card back.
   const previous = state.sessions.get(session.id);
+  if (previous && previous.revision > session.revision) return;
+  for (const [id, other] of state.sessions) {
+    if (id !== session.id && other.device_key === session.device_key && other.revision > session.revision) return;
+  }
   state.sessions.set(session.id, session);
   const old = document.getElementById("card-" + session.id);
   const active = old && old.contains(document.activeElement) ? document.activeElement : null;
@@ -242,7 +244,7 @@ function update(session) {
   if (old) old.replaceWith(fresh); else document.getElementById("cards").prepend(fresh);
   // One card per device: a phone read anew (plugged in again, or read again after a refusal) replaces its old card.
   for (const [id, other] of state.sessions) {
-    if (id !== session.id && other.device_key === session.device_key && other.updated_at <= session.updated_at) {
+    if (id !== session.id && other.device_key === session.device_key && other.revision <= session.revision) {
       state.sessions.delete(id);
       const stale = document.getElementById("card-" + id);
       if (stale) stale.remove();

@@ -19,6 +19,8 @@ public actor SessionManager {
         var answers: IntakeAnswers
         var message: String?
         var updatedAt = Date()
+        /// The manager's change counter when this entry last changed (see ``SessionView/revision``).
+        var revision = 0
         var waiting: CheckedContinuation<IntakeAnswers?, Never>?
         var lastState: SessionState = .detected
         var erasure: SessionView.Erasure?
@@ -27,6 +29,8 @@ public actor SessionManager {
     private let context: IntakeContext
     private let logger: Logger
     private var entries: [String: Entry] = [:]  // by device key (serial, UDID, port path)
+    /// Counts every change of any session, so a view can be told older than another one.
+    private var revision = 0
     private var bySession: [String: String] = [:]
     private let continuation: AsyncStream<SessionUpdate>.Continuation
     /// Every update of every session, in order, for the console and the log.
@@ -199,6 +203,7 @@ public actor SessionManager {
         // waiting session keeps waiting instead of being woken with nothing new, which would end it.
         guard merged != entry.answers else { return .delivered(session: entry.session.id) }
         entries[key]?.answers = merged
+        touch(key)
         if let waiting = entry.waiting {
             entries[key]?.waiting = nil
             waiting.resume(returning: merged)
@@ -234,6 +239,7 @@ public actor SessionManager {
             snapshot: snapshot, deviceKey: key, answers: current.answers, message: current.message, updatedAt: current.updatedAt)
         // A session is a consultant's once they answered for it; the bench's default name is nobody's.
         if view.consultant == defaults.consultant { view.consultant = nil }
+        view.revision = current.revision
         view.erasure = current.erasure
         return view
     }
@@ -338,6 +344,7 @@ public actor SessionManager {
     private func setErasure(_ erasure: SessionView.Erasure, key: String) {
         entries[key]?.erasure = erasure
         entries[key]?.updatedAt = context.now()
+        touch(key)
         Task { if let view = await self.view(key: key) { self.views.publish(view) } }
     }
 
@@ -345,6 +352,7 @@ public actor SessionManager {
         erasing[key] = nil
         entries[key]?.erasure = erasure
         entries[key]?.updatedAt = context.now()
+        touch(key)
         if let view = await view(key: key) { views.publish(view) }
         logger.info(
             "erasure \(erasure.state)\(erasure.number.map { " (\($0))" } ?? "")",
@@ -414,6 +422,12 @@ public actor SessionManager {
         }
     }
 
+    /// Marks the entry of `key` changed now.
+    private func touch(_ key: String) {
+        revision += 1
+        entries[key]?.revision = revision
+    }
+
     private func start(_ session: IntakeSession, key: String, answers: IntakeAnswers) {
         guard !shuttingDown else {
             logger.notice("the bench is stopping: no session started", metadata: ["device": "\(key)"])
@@ -423,6 +437,7 @@ public actor SessionManager {
         forgetOldFinishedSessions()
         bySession[session.id] = key
         entries[key] = Entry(session: session, answers: answers)
+        touch(key)
         starts.yield(Start(session: session, key: key, answers: answers))
         logger.info("session started", metadata: ["session": "\(session.id)", "device": "\(key)"])
     }
@@ -454,6 +469,7 @@ public actor SessionManager {
         entries[key]?.lastState = update.state
         entries[key]?.message = update.message
         entries[key]?.updatedAt = context.now()
+        touch(key)
         continuation.yield(update)
         if let view = await view(key: key) { views.publish(view) }
         logger.info(

@@ -38,6 +38,9 @@ public struct SessionView: Sendable, Hashable, Encodable {
     public var checks: [CheckOutcome]
     /// The consultant's answers so far that are not checks (the cosmetic grade, box, charger): the page shows them.
     public var answered: Answered
+    /// The bench's change counter at this view: of two views of one session (the stream and an answer's reply can
+    /// arrive in either order) the higher is the newer; it also orders sessions of one device.
+    public var revision = 0
 
     public struct Answered: Sendable, Hashable, Encodable {
         public var cosmetic: CosmeticGrade?
@@ -94,7 +97,7 @@ public struct SessionView: Sendable, Hashable, Encodable {
 
     enum CodingKeys: String, CodingKey {
         case id, deviceKey = "device_key", state, device, missing, offer, refusal, certificate, consultant, message
-        case updatedAt = "updated_at", erasure, checks, answered
+        case updatedAt = "updated_at", erasure, checks, answered, revision
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -113,6 +116,7 @@ public struct SessionView: Sendable, Hashable, Encodable {
         try c.encode(erasure, forKey: .erasure)
         try c.encode(checks, forKey: .checks)
         try c.encode(answered, forKey: .answered)
+        try c.encode(revision, forKey: .revision)
     }
 
     /// Builds the view from the session's snapshot and the answers the manager holds for it.

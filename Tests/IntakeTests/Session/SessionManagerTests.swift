@@ -89,8 +89,9 @@ struct SessionManagerTests {
         var report = IntakeSessionTests.android()
         report.imei = [Self.imei(77)]
         let id = await manager.deviceArrived(key: "usb:TWICE", reader: IntakeSessionTests.ScriptedReader(report: report))
-        #expect(await Self.eventually { await manager.sessionView(id)?.state == .checklist })
-        let first = try #require(await manager.sessionView(id)?.missing.first { !$0.contains(".") && !["box", "charger", "accept_offer"].contains($0) })
+        let isCheck: (String) -> Bool = { !$0.contains(".") && !["box", "charger", "accept_offer"].contains($0) }
+        #expect(await Self.eventually { await manager.sessionView(id)?.missing.contains(where: isCheck) == true })
+        let first = try #require(await manager.sessionView(id)?.missing.first(where: isCheck))
         var tap = IntakeAnswers()
         tap.checklist.answers[CheckID(rawValue: first)!] = .pass
         #expect(await manager.submit(tap, to: id) == .delivered(session: id))
@@ -99,7 +100,7 @@ struct SessionManagerTests {
         try await Task.sleep(for: .milliseconds(200))
         let view = try #require(await manager.sessionView(id))
         #expect(view.state == .checklist, "the repeated answer ended the session: \(view.message ?? "")")
-        let second = try #require(view.missing.first { !$0.contains(".") && !["box", "charger", "accept_offer"].contains($0) })
+        let second = try #require(view.missing.first(where: isCheck))
         var next = IntakeAnswers()
         next.checklist.answers[CheckID(rawValue: second)!] = .pass
         #expect(await manager.submit(next, to: id) == .delivered(session: id))
