@@ -217,4 +217,44 @@ struct ConsoleBrowserTests {
         try await browser.type("N1234567", into: "\(card) input[name=document_number]")
         try await browser.click("\(card) button.accept")
     }
+
+    @Test("an Android phone whose IMEI and storage cannot be read: the card asks for both, a wrong IMEI is refused as typed, then the checklist and the offer")
+    func missingIMEIAndStorage() async throws {
+        let simulator = try USBMuxSimulator.start()
+        defer { simulator.stop() }
+        // A phone that answers neither IMEI call nor tells its storage (no df, no partitions).
+        var profile = ADBDeviceProfile.xiaomiRedmiNote10
+        for command in profile.commands.keys where command.hasPrefix("service call iphonesubinfo") || command == "df /data" || command == "cat /proc/partitions" {
+            profile.commands[command] = nil
+        }
+        let adbd = ADBDeviceSimulator(.init(profile: profile, auth: .trusting([], onNewKey: .allowAfter(.zero))))
+        let port = try adbd.listen()
+        defer { adbd.stop() }
+        let daemon = try RunningDaemon(simulator: simulator, arguments: ["--adb-tcp", "127.0.0.1:\(port)"]) {
+            try ConsoleAPITests.addConsultant("C1", pin: "2468", in: $0)
+        }
+        defer { daemon.send(SIGTERM) }
+        let base = try #require(daemon.consoleURL())
+        let browser = try await WebDriver()
+        try await Self.logIn(browser, base, "C1", "2468")
+        let card = ".card[data-device='tcp:127.0.0.1:\(port)']"
+        try await browser.wait(
+            until: "return !!document.querySelector(\"\(card) input[name=imei]\") && !!document.querySelector(\"\(card) input[name=storage_gb]\")",
+            seconds: 30, "the card asking for the IMEI and the storage")
+        try await browser.type("864532055512345", into: "\(card) input[name=imei]")
+        try await browser.wait(until: "return document.querySelector(\"\(card) form.answers .error\").textContent.length > 0", "the wrong IMEI refused as typed")
+        try await browser.screenshot(to: Self.screenshots.appendingPathComponent("8-card-asks-imei.png"))
+        try await browser.type("864532055512344", into: "\(card) input[name=imei]")
+        #expect(try await browser.text("\(card) form.answers .error").isEmpty)
+        try await browser.type("64", into: "\(card) input[name=storage_gb]")
+        try await browser.click("\(card) button.save")
+        try await browser.wait(
+            until: "return !document.querySelector(\"\(card) input[name=imei]\") && !document.querySelector(\"\(card) input[name=storage_gb]\")",
+            seconds: 20, "the typed IMEI and storage taken")
+        try await Self.answerEverything(browser, in: card)
+        try await browser.wait(until: "return !!document.querySelector(\"\(card) .offer\")", "the offer")
+        let offer = try await browser.text("\(card) .offer-block")
+        #expect(offer.contains("64"), "the offer is for the typed storage: \(offer)")
+        await browser.quit()
+    }
 }
