@@ -44,6 +44,16 @@ struct AndroidIntakeEndToEndTests {
         #expect(reasons.lowercased().contains("lock"), "\(reasons)")
     }
 
+    /// The OnePlus holds another carrier's SIM that its network lock refuses (`gsm.sim.state` NETWORK_LOCKED): the
+    /// carrier-lock blocker is answered by the phone itself.
+    @Test func aCarrierLockedPhoneIsRefusedForItsLock() async throws {
+        let outcome = try await Self.run(.onePlus8T)
+        #expect(outcome.state == .refused)
+        #expect(outcome.report?.locks.networkLock == .network)
+        #expect(outcome.report?.locks.simState == [.networkLocked, .absent])
+        #expect(outcome.reasons.contains { $0.contains("carrier") }, "\(outcome.reasons)")
+    }
+
     @Test func aPhoneThatNeverAllowsTheBenchStopsWithTheAdvice() async throws {
         let outcome = try await Self.run(.xiaomiRedmiNote10, auth: .trusting([], onNewKey: .never))
         #expect(outcome.state == .cancelled)
