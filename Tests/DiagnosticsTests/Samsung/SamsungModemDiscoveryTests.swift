@@ -146,6 +146,26 @@ import Testing
         }
     }
 
+    /// `intake` picks the reader the daemon gives a debugging-off phone (AndroidADBReader's descriptors link): it
+    /// reads the modem too, names the phone from it and stops with the advice.
+    @Test func theIntakeOfADebuggingOffSamsungReadsItsModem() throws {
+        let modem = try SamsungModemSimulator(.galaxyA54)
+        defer { modem.stop() }
+        let dataDir = try ADBTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dataDir) }
+        try withSamsung(modem) { bed in
+            let child = try ChildProcess(
+                executable: try USBTestbed.agentBinary(),
+                arguments: ["intake", "--serial", "R58M123ABCE", "--data-dir", dataDir.path, "--store", "ALA-MEGA2", "--language", "en"],
+                environment: bed.environment, mergingStandardError: true)
+            let output = child.readAll(timeout: 60)
+            #expect(child.waitForExit(timeout: 30) == 1, "\(output)")
+            #expect(output.contains("Identified: Samsung Galaxy A54"), "\(output)")
+            #expect(output.contains("turn on USB debugging to read the rest"), "\(output)")
+            #expect(modem.commandsReceived == SamsungAT.readCommands)
+        }
+    }
+
     /// With USB debugging on, ADB reads the phone: its modem is left alone.
     @Test func aSamsungWithDebuggingOnIsNotAskedThroughItsModem() throws {
         let modem = try SamsungModemSimulator(.galaxyA54)
