@@ -27,7 +27,8 @@ extension DeviceFacts {
             accounts: report.locks.accounts,
             frpArmed: report.locks.frpArmed,
             mdmEnrolled: report.locks.mdm,
-            carrierLocked: Self.carrierLock(simStatus: report.details?["sim_status"])
+            carrierLocked: report.locks.networkLock.map(\.isLocked) ?? Self.carrierLock(simStatus: report.details?["sim_status"]),
+            reactivationLocked: report.locks.reactivationLock
         )
     }
 

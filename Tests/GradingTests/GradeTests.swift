@@ -115,6 +115,17 @@ struct GradeTests {
         #expect(result.blockers.first?.reason.contains("Google, Samsung") == true)
     }
 
+    /// Samsung Reactivation Lock (read over the modem) means a Samsung account still holds the phone.
+    @Test func samsungReactivationLockIsAnAccountStillOnThePhone() {
+        var facts = Self.androidFacts
+        facts.reactivationLocked = true
+        let result = grade(facts, family: .androidPhone, answers: Fixtures.allPass(for: .androidPhone))
+        #expect(result.blockers.map(\.code) == ["accounts_removed"])
+        #expect(result.blockers.first?.reason.contains("Reactivation Lock") == true)
+        facts.reactivationLocked = false
+        #expect(grade(facts, family: .androidPhone, answers: Fixtures.allPass(for: .androidPhone)).blockers.isEmpty)
+    }
+
     @Test func aDevicesFindMyOffIsNotTrustedAlone() {
         var answers = Fixtures.allPass(for: .iPhone)
         answers[.activationLock] = nil

@@ -12,7 +12,7 @@ extension ADBDeviceProfile {
             "ro.product.brand": "samsung", "ro.product.manufacturer": "samsung", "ro.product.model": "SM-G973F",
             "ro.product.name": "beyond1ltexx", "ro.product.device": "beyond1", "ro.serialno": "R58M42ABCDE",
             "ril.serialnumber": "R58M42ABCDE", "ro.build.version.release": "12", "ro.build.version.sdk": "31",
-            "ro.build.version.security_patch": "2024-03-01",
+            "ro.build.version.security_patch": "2024-03-01", "gsm.sim.state": "READY",
             "ro.build.fingerprint": "samsung/beyond1ltexx/beyond1:12/SP1A.210812.016/G973FXXUGHWB3:user/release-keys",
             "ro.boot.flash.locked": "1", "ro.boot.verifiedbootstate": "green", "sys.oem_unlock_allowed": "0",
         ]) { $1 },
@@ -46,6 +46,7 @@ extension ADBDeviceProfile {
             "ro.product.name": "mojito_global", "ro.product.device": "mojito", "ro.serialno": "a1b2c3d4",
             "ro.build.version.release": "13", "ro.build.version.sdk": "33", "ro.build.version.security_patch": "2024-01-01",
             "ro.boot.flash.locked": "1", "ro.boot.verifiedbootstate": "green", "sys.oem_unlock_allowed": "1",
+            "gsm.sim.state": "ABSENT,ABSENT",
         ]) { $1 },
         files: [
             "/sys/class/power_supply/battery/cycle_count": "187\n",
@@ -163,6 +164,8 @@ extension ADBDeviceProfile {
             "ro.product.name": "OnePlus8T_EEA", "ro.product.device": "OnePlus8T", "ro.serialno": "6d2a11f0",
             "ro.build.version.release": "11", "ro.build.version.sdk": "30", "ro.build.version.security_patch": "2021-09-01",
             "ro.boot.flash.locked": "1", "ro.boot.verifiedbootstate": "green", "sys.oem_unlock_allowed": "0",
+            // A carrier's phone with another carrier's SIM in slot 1: the SIM is refused by the network lock.
+            "gsm.sim.state": "NETWORK_LOCKED,ABSENT",
         ]) { $1 },
         files: [
             "/sys/class/power_supply/battery/cycle_count": "498\n",
@@ -215,7 +218,7 @@ extension ADBDeviceProfile {
             "ro.product.name": "a54xnseea", "ro.product.device": "a54x", "ro.serialno": "R5CW20ABCDE",
             "ril.serialnumber": "R5CW20ABCDE", "ro.build.version.release": "14", "ro.build.version.sdk": "34",
             "ro.build.version.security_patch": "2024-08-01", "ro.boot.flash.locked": "1", "ro.boot.verifiedbootstate": "green",
-            "sys.oem_unlock_allowed": "0",
+            "sys.oem_unlock_allowed": "0", "gsm.sim.state": "LOADED,ABSENT",
         ]) { $1 },
         files: [
             "/sys/class/power_supply/battery/battery_cycle": "301\n",

@@ -24,8 +24,14 @@ public final class SamsungModemSimulator: Sendable {
         public var imei: String
         public var simLock: String
         public var reactivationLocked: Bool
+        /// What `AT+SVCIFPGM=1,4` answers after `+SVCIFPGM:1,4,` (some firmware, community research); `nil`: a bare
+        /// `OK`, as shipping firmware answers what is off its whitelist.
+        public var networkLockAnswer: String?
 
-        public init(model: String, firmware: String, csc: String, serial: String, imei: String, simLock: String, reactivationLocked: Bool) {
+        public init(
+            model: String, firmware: String, csc: String, serial: String, imei: String, simLock: String, reactivationLocked: Bool,
+            networkLockAnswer: String? = nil
+        ) {
             self.model = model
             self.firmware = firmware
             self.csc = csc
@@ -33,6 +39,7 @@ public final class SamsungModemSimulator: Sendable {
             self.imei = imei
             self.simLock = simLock
             self.reactivationLocked = reactivationLocked
+            self.networkLockAnswer = networkLockAnswer
         }
 
         /// A Galaxy A54 (SM-A546B) on shipping firmware, Reactivation Lock off.
@@ -134,6 +141,8 @@ public final class SamsungModemSimulator: Sendable {
             return "\r\n+IMEINUM:\(p.imei)\r\n\r\nOK\r\n"
         case SamsungATCommands.reactivation:
             return "\r\n+REACTIVE:1,\(p.reactivationLocked ? "LOCK" : "UNLOCK")\r\n\r\nOK\r\n"
+        case SamsungATCommands.networkLock where p.networkLockAnswer != nil:
+            return "\r\n+SVCIFPGM:1,4,\(p.networkLockAnswer ?? "")\r\n\r\nOK\r\n"
         default:
             // Shipping firmware: anything off its whitelist gets a bare OK.
             return "\r\nOK\r\n"
@@ -152,4 +161,5 @@ enum SamsungATCommands {
     static let devconinfo = "AT+DEVCONINFO"
     static let imeinum = "AT+IMEINUM"
     static let reactivation = "AT+REACTIVE=1,0,0"
+    static let networkLock = "AT+SVCIFPGM=1,4"
 }

@@ -264,6 +264,13 @@ public enum AndroidReader {
             }
         }
 
+        // SIM slots and the carrier lock: `gsm.sim.state` holds one AOSP state a slot (`READY,ABSENT`); a slot whose SIM
+        // the phone refuses (`NETWORK_LOCKED`) says the phone is locked to another carrier.
+        if let slots = SIMState.slots(prop("gsm.sim.state")) {
+            locks.simState = slots
+            locks.networkLock = NetworkLock(simStates: slots)
+        }
+
         // Battery, root, storage.
         let healthSections = health.text.map(AndroidParsers.sections) ?? [:]
         var battery: DeviceReport.Battery?

@@ -40,6 +40,10 @@ public struct DeviceReport: Sendable, Hashable, Codable {
     public var details: [String: String]?
     /// One sentence for the consultant when the read is incomplete ("Unlock the phone and tap Trust.").
     public var advice: String?
+    /// Where each fact came from, by its JSON path (`model.identifier`, `imei`, `locks.network_lock`...), when a
+    /// reader marks it: the Samsung modem names the AT command (`AT+DEVCONINFO`). `nil` (left out of the JSON)
+    /// when the reader does not mark its facts one by one.
+    public var sources: [String: String]?
 
     public struct Model: Sendable, Hashable, Codable {
         /// iOS ProductType (`iPhone12,1`) or Android model code (`SM-G973F`).
@@ -63,9 +67,16 @@ public struct DeviceReport: Sendable, Hashable, Codable {
         public var accounts: [String]?
         public var frpArmed: Bool?
         public var mdm: Bool?
+        /// Each SIM slot's state, slot order (Android's `gsm.sim.state`); `nil` when the phone did not say.
+        public var simState: [SIMState]?
+        /// The carrier lock where the phone tells (Samsung's modem; Android when the SIM is refused); `nil` when not.
+        public var networkLock: NetworkLock?
+        /// Samsung Reactivation Lock (a Samsung account holds the phone), read over the modem; not Google's FRP.
+        public var reactivationLock: Bool?
         public init(
             activationState: String? = nil, findMy: Bool? = nil, passcodeSet: Bool? = nil,
-            accounts: [String]? = nil, frpArmed: Bool? = nil, mdm: Bool? = nil
+            accounts: [String]? = nil, frpArmed: Bool? = nil, mdm: Bool? = nil,
+            simState: [SIMState]? = nil, networkLock: NetworkLock? = nil, reactivationLock: Bool? = nil
         ) {
             self.activationState = activationState
             self.findMy = findMy
@@ -73,10 +84,14 @@ public struct DeviceReport: Sendable, Hashable, Codable {
             self.accounts = accounts
             self.frpArmed = frpArmed
             self.mdm = mdm
+            self.simState = simState
+            self.networkLock = networkLock
+            self.reactivationLock = reactivationLock
         }
         enum CodingKeys: String, CodingKey {
             case activationState = "activation_state", findMy = "find_my", passcodeSet = "passcode_set"
             case accounts, frpArmed = "frp_armed", mdm
+            case simState = "sim_state", networkLock = "network_lock", reactivationLock = "reactivation_lock"
         }
         public func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -86,6 +101,9 @@ public struct DeviceReport: Sendable, Hashable, Codable {
             try c.encode(accounts, forKey: .accounts)
             try c.encode(frpArmed, forKey: .frpArmed)
             try c.encode(mdm, forKey: .mdm)
+            try c.encode(simState, forKey: .simState)
+            try c.encode(networkLock, forKey: .networkLock)
+            try c.encode(reactivationLock, forKey: .reactivationLock)
         }
     }
 
@@ -127,7 +145,7 @@ public struct DeviceReport: Sendable, Hashable, Codable {
     public init(
         platform: DevicePlatform, serial: String? = nil, model: Model, osVersion: String? = nil, imei: [String]? = nil,
         storageGB: Int? = nil, pairing: DevicePairing, locks: Locks = Locks(), battery: Battery? = nil,
-        details: [String: String]? = nil, advice: String? = nil
+        details: [String: String]? = nil, advice: String? = nil, sources: [String: String]? = nil
     ) {
         self.platform = platform
         self.serial = serial
@@ -140,11 +158,12 @@ public struct DeviceReport: Sendable, Hashable, Codable {
         self.battery = battery
         self.details = details
         self.advice = advice
+        self.sources = sources
     }
 
     enum CodingKeys: String, CodingKey {
         case platform, serial, model, osVersion = "os_version", imei, storageGB = "storage_gb", pairing, locks, battery
-        case details, advice
+        case details, advice, sources
     }
 
     /// Encodes every contract field, writing `null` for missing facts rather than omitting the key.
@@ -161,6 +180,7 @@ public struct DeviceReport: Sendable, Hashable, Codable {
         try c.encode(battery, forKey: .battery)
         try c.encode(details, forKey: .details)
         try c.encode(advice, forKey: .advice)
+        try c.encodeIfPresent(sources, forKey: .sources)
     }
 }
 

@@ -73,26 +73,72 @@ public enum SamsungAT {
         }
     }
 
-    /// The report of what the modem said: every fact marked as read from the modem (`details.source`), the rest
-    /// null, and the advice to turn on USB debugging for the rest. `replies` holds each command's reply, `nil` for a
-    /// command that timed out.
+    /// `+SVCIFPGM:1,4,<state>`: the network lock in Samsung's own words (`LOCK` or `UNLOCK`, as `+REACTIVE` says
+    /// it), the value after the second comma as community tools read it. `nil` for any other value, which stays raw
+    /// in the report's details.
+    public static func networkLock(_ reply: Reply) -> (lock: NetworkLock?, raw: String)? {
+        guard let line = reply.lines.first(where: { $0.hasPrefix("+SVCIFPGM:") }) else { return nil }
+        let fields = line.dropFirst("+SVCIFPGM:".count).split(separator: ",", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        guard fields.count >= 3 else { return nil }
+        let raw = fields[2...].joined(separator: ",")
+        switch raw.uppercased() {
+        case "LOCK": return (.network, raw)
+        case "UNLOCK": return (.unlocked, raw)
+        default: return (nil, raw)
+        }
+    }
+
+    /// The report of what the modem said: every fact marked with the command it came from (`sources`, and
+    /// `details.source` for the whole report), the rest null, and the advice to turn on USB debugging for the rest.
+    /// `replies` holds each command's reply, `nil` for a command that timed out.
     public static func report(replies: [String: Reply?], usbSerial: String?) -> DeviceReport {
         let info = (replies[devconinfo] ?? nil).flatMap(devconinfo)
+        var sources: [String: String] = [:]
         var imeis: [String] = []
-        if let imei = (replies[imeinum] ?? nil).flatMap(imei) { imeis.append(imei) }
-        if let imei = info?["IMEI"], AndroidParsers.isValidIMEI(imei), !imeis.contains(imei) { imeis.append(imei) }
+        if let imei = (replies[imeinum] ?? nil).flatMap(imei) {
+            imeis.append(imei)
+            sources["imei"] = imeinum
+        }
+        if let imei = info?["IMEI"], AndroidParsers.isValidIMEI(imei), !imeis.contains(imei) {
+            imeis.append(imei)
+            sources["imei"] = sources["imei"].map { $0 + "," + devconinfo } ?? devconinfo
+        }
         var details = ["source": "samsung_modem"]
         if let firmware = info?["VER"] { details["firmware"] = firmware }
         if let csc = info?["PRD"] { details["csc"] = csc }
-        if let lock = info?["LOCK"] { details["sim_lock"] = lock.lowercased() }
+        var locks = DeviceReport.Locks()
+        if let lock = info?["LOCK"] {
+            details["sim_lock"] = lock.lowercased()
+            if let state = NetworkLock(samsungToken: lock) {
+                locks.networkLock = state
+                sources["locks.network_lock"] = devconinfo
+            }
+        }
+        if let said = (replies[networkLock] ?? nil).flatMap(networkLock) {
+            details["network_lock_reply"] = said.raw
+            // Two answers that disagree: the locked one stands (the consultant checks with a foreign SIM).
+            if let lock = said.lock, locks.networkLock == nil || (lock.isLocked && locks.networkLock?.isLocked == false) {
+                locks.networkLock = lock
+                sources["locks.network_lock"] = networkLock
+            }
+        }
         if let reactivation = (replies[reactivation] ?? nil).flatMap(reactivationLock) {
             details["reactivation_lock"] = reactivation ? "on" : "off"
+            locks.reactivationLock = reactivation
+            sources["locks.reactivation_lock"] = Self.reactivation
         }
         let answered = readCommands.filter { (replies[$0] ?? nil)?.ok == true && !((replies[$0] ?? nil)?.lines.isEmpty ?? true) }
         details["modem_answered"] = answered.isEmpty ? "none" : answered.joined(separator: ",")
+        let serial = info?["SN"] ?? usbSerial
+        if serial != nil { sources["serial"] = info?["SN"] != nil ? devconinfo : "usb_descriptor" }
+        if info?["MN"] != nil {
+            sources["model.identifier"] = devconinfo
+            sources["model.brand"] = devconinfo
+        }
         return DeviceReport(
-            platform: .android, serial: info?["SN"] ?? usbSerial, model: .init(identifier: info?["MN"], brand: info == nil ? nil : "samsung"),
-            imei: imeis.isEmpty ? nil : imeis, pairing: .noDebugging, locks: .init(), details: details,
-            advice: "Read from the Samsung modem: turn on USB debugging to read the rest.")
+            platform: .android, serial: serial, model: .init(identifier: info?["MN"], brand: info == nil ? nil : "samsung"),
+            imei: imeis.isEmpty ? nil : imeis, pairing: .noDebugging, locks: locks, details: details,
+            advice: "Read from the Samsung modem: turn on USB debugging to read the rest.", sources: sources)
     }
 }

@@ -28,12 +28,14 @@ public struct DeviceFacts: Sendable, Hashable, Codable {
     public var frpArmed: Bool?
     public var mdmEnrolled: Bool?
     public var carrierLocked: Bool?
+    /// Samsung Reactivation Lock: a Samsung account still holds the phone (read over its modem).
+    public var reactivationLocked: Bool?
 
     public init(
         identifier: String? = nil, brand: String? = nil, name: String? = nil, serial: String? = nil,
         imeis: [String] = [], storageGB: Int? = nil, batteryHealthPercent: Int? = nil, readOverUSB: Bool = false,
         activationLocked: Bool? = nil, findMyEnabled: Bool? = nil, passcodeSet: Bool? = nil, accounts: [String]? = nil,
-        frpArmed: Bool? = nil, mdmEnrolled: Bool? = nil, carrierLocked: Bool? = nil
+        frpArmed: Bool? = nil, mdmEnrolled: Bool? = nil, carrierLocked: Bool? = nil, reactivationLocked: Bool? = nil
     ) {
         self.identifier = identifier
         self.brand = brand
@@ -50,6 +52,7 @@ public struct DeviceFacts: Sendable, Hashable, Codable {
         self.frpArmed = frpArmed
         self.mdmEnrolled = mdmEnrolled
         self.carrierLocked = carrierLocked
+        self.reactivationLocked = reactivationLocked
     }
 
     enum CodingKeys: String, CodingKey {
@@ -57,6 +60,7 @@ public struct DeviceFacts: Sendable, Hashable, Codable {
         case batteryHealthPercent = "battery_health_percent", readOverUSB = "read_over_usb"
         case activationLocked = "activation_locked", findMyEnabled = "find_my_enabled", passcodeSet = "passcode_set"
         case accounts, frpArmed = "frp_armed", mdmEnrolled = "mdm_enrolled", carrierLocked = "carrier_locked"
+        case reactivationLocked = "reactivation_locked"
     }
 }
 

@@ -118,6 +118,9 @@ public enum Grader {
                 return fromDevice(.fail, "Accounts on the device: \(accounts.map(accountName).joined(separator: ", ")).")
             }
             if facts.frpArmed == true { return fromDevice(.fail, "Factory Reset Protection is armed (a Google account was on the phone).") }
+            if facts.reactivationLocked == true {
+                return fromDevice(.fail, "Samsung Reactivation Lock is on (a Samsung account still holds the phone).")
+            }
             if facts.accounts != nil, family == .androidPhone { return fromDevice(.pass, "No account on the device.") }
             return fromConsultant()
         case .screenLockRemoved:

@@ -40,6 +40,12 @@ public struct AndroidADBReader: DeviceReading {
         let report: DeviceReport
         switch link {
         case .descriptorsOnly(let device):
+            // A Samsung tells its identity and locks through its modem even with debugging off (its tty may come
+            // a moment after the USB device: the driver binds, then udev makes the node).
+            if let modem = await SamsungModemReader.read(device: device, ttyWait: .seconds(2)) {
+                progress(.identified(identifier: modem.model.identifier))
+                return modem
+            }
             return AndroidReader.noDebuggingReport(
                 serial: device.serial, manufacturer: device.manufacturer, product: device.product,
                 vendorID: device.vendorID, productID: device.productID)

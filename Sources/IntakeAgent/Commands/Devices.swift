@@ -35,11 +35,14 @@ struct Devices: AsyncParsableCommand {
                 try await watchEvents(context)
             } else {
                 let devices = try await context.devices().filter { $0.kind != .hub }
+                async let modems = Self.modemReports(devices)
                 let ios = await Self.iosDeviceLines(usbSerials: devices.map(\.serial))
+                let reports = await modems
+                let lines = devices.map { DeviceLine($0, event: nil, modem: reports[$0.portPath]) }
                 if json {
-                    try Output.json(DeviceList(devices: devices.map { DeviceLine($0, event: nil) }, ios: ios))
+                    try Output.json(DeviceList(devices: lines, ios: ios))
                 } else {
-                    printTable(devices)
+                    printTable(lines)
                     Self.printIOS(ios)
                 }
             }
@@ -67,13 +70,29 @@ struct Devices: AsyncParsableCommand {
         }
     }
 
-    private func printTable(_ devices: [USBDeviceInfo]) {
-        guard !devices.isEmpty else {
+    private func printTable(_ lines: [DeviceLine]) {
+        guard !lines.isEmpty else {
             Output.line("No phones or printers on the USB bus.")
             return
         }
         Output.line(DeviceLine.tableHeader)
-        for device in devices { Output.line(DeviceLine(device, event: nil).tableRow) }
+        for line in lines {
+            Output.line(line.tableRow)
+            if let modem = line.modem { Output.line(DeviceLine.modemRow(modem)) }
+        }
+    }
+
+    /// What each debugging-off Samsung's modem says, by port path, every modem read at once (a silent one costs
+    /// its command timeouts, not the others' too).
+    static func modemReports(_ devices: [USBDeviceInfo]) async -> [String: DeviceReport] {
+        await withTaskGroup(of: (String, DeviceReport?).self) { group in
+            for device in devices where SamsungModemPort.readsModem(device) {
+                group.addTask { (device.portPath, await SamsungModemReader.read(device: device).map(Inspect.namingModel)) }
+            }
+            var reports: [String: DeviceReport] = [:]
+            for await (port, report) in group { if let report { reports[port] = report } }
+            return reports
+        }
     }
 
     static func monotonicNanoseconds() -> UInt64 {
@@ -109,9 +128,13 @@ struct DeviceLine: Encodable {
     /// The interface class triples over all configurations, such as `ff/42/01`.
     var interfaces: [String]
     var monotonicNanoseconds: UInt64?
+    /// A debugging-off Samsung read through its modem (the `inspect --json` object, each fact's command in
+    /// `sources`); `null` for every other device.
+    var modem: DeviceReport?
 
-    init(_ device: USBDeviceInfo, event: String?) {
+    init(_ device: USBDeviceInfo, event: String?, modem: DeviceReport? = nil) {
         self.event = event
+        self.modem = modem
         bus = Int(device.bus)
         address = Int(device.address)
         portPath = device.portPath
@@ -137,7 +160,7 @@ struct DeviceLine: Encodable {
     enum CodingKeys: String, CodingKey {
         case event, bus, address, manufacturer, product, serial, kind, brand, speed, warnings, interfaces
         case portPath = "port_path", vendorID = "vendor_id", productID = "product_id", hasModem = "has_modem"
-        case monotonicNanoseconds = "monotonic_ns"
+        case monotonicNanoseconds = "monotonic_ns", modem
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -158,6 +181,18 @@ struct DeviceLine: Encodable {
         try container.encode(warnings, forKey: .warnings)
         try container.encode(interfaces, forKey: .interfaces)
         try container.encodeIfPresent(monotonicNanoseconds, forKey: .monotonicNanoseconds)
+        try container.encode(modem, forKey: .modem)
+    }
+
+    /// The line under a Samsung's row with what its modem said, and the advice.
+    static func modemRow(_ report: DeviceReport) -> String {
+        let model = [report.model.name, report.model.identifier].compactMap { $0 }.joined(separator: " ")
+        var parts = ["model " + (model.isEmpty ? "unknown" : model)]
+        parts.append("IMEI " + (report.imei?.joined(separator: ", ") ?? "unknown"))
+        parts.append("serial " + (report.serial ?? "unknown"))
+        if let lock = report.locks.networkLock { parts.append("carrier lock " + (lock.isLocked ? lock.rawValue : "none")) }
+        if let reactivation = report.locks.reactivationLock { parts.append("Reactivation Lock " + (reactivation ? "on" : "off")) }
+        return "         modem: " + parts.joined(separator: ", ") + (report.advice.map { ". " + $0 } ?? "")
     }
 
     static let tableHeader = "EVENT    PORT        ID         KIND              BRAND        MANUFACTURER / PRODUCT / SERIAL"

@@ -31,6 +31,8 @@ extension Inspect {
     /// Reads an Android phone on the USB bus; one with debugging off is reported from its descriptors.
     func inspectAndroid(usb: LibUSBContext?, phone: USBDeviceInfo, logger: Logger) async throws -> Inspection {
         guard let usb, phone.kind == .androidADB else {
+            // A Samsung with debugging off still tells its identity and locks through its modem's tty.
+            if let report = await SamsungModemReader.read(device: phone) { return Self.modemInspection(report, place: "on port \(phone.portPath)") }
             return Self.androidInspection(AndroidReader.noDebuggingReport(
                 serial: phone.serial, manufacturer: phone.manufacturer, product: phone.product,
                 vendorID: phone.vendorID, productID: phone.productID))
@@ -45,9 +47,15 @@ extension Inspect {
 
     /// A Samsung read through its modem: a success when the modem gave the phone's identity, else its advice fails.
     func inspectSamsungModem(tty: String) async throws -> Inspection {
-        let report = try await SamsungModemReader.read(tty: tty)
+        Self.modemInspection(try await SamsungModemReader.read(tty: tty), place: "at \(tty)")
+    }
+
+    /// A modem's report is a success when it gave the phone's identity; else its advice (or the silence) fails.
+    static func modemInspection(_ report: DeviceReport, place: String) -> Inspection {
         let identified = report.model.identifier != nil || report.imei != nil
-        return Inspection(report: report, problem: identified ? nil : "The modem at \(tty) did not answer; turn on USB debugging to read the phone.")
+        let silent = report.details?["modem_answered"] == "none" && report.advice?.hasPrefix("Read from the Samsung modem") == true
+        let problem = silent ? "The modem \(place) did not answer; turn on USB debugging to read the phone." : report.advice
+        return Inspection(report: report, problem: identified ? nil : problem)
     }
 
     /// A report that is not a full read ends with its advice as the failure sentence.

@@ -97,6 +97,13 @@ struct Inspect: AsyncParsableCommand {
             ("MDM", yesNo(report.locks.mdm, "enrolled" + ((report.details?["mdm_organization"] ?? report.details?["device_owner"]
                 ?? report.details?["profile_owner"]).map { " (\($0))" } ?? ""), "none")),
         ]
+        if let slots = report.locks.simState {
+            rows.append(("SIM", slots.map { $0.rawValue.replacingOccurrences(of: "_", with: " ") }.joined(separator: ", ")))
+        }
+        if let lock = report.locks.networkLock { rows.append(("Carrier lock", lock.isLocked ? "locked (\(lock.rawValue))" : "none")) }
+        if let reactivation = report.locks.reactivationLock {
+            rows.append(("Reactivation", reactivation ? "on (a Samsung account holds the phone)" : "off"))
+        }
         if let battery = report.battery {
             var parts = [battery.healthPercent.map { "\($0) % health" } ?? "health unknown"]
             if let cycles = battery.cycleCount { parts.append("\(cycles) cycles") }

@@ -16,6 +16,7 @@ struct BenchReaders: Sendable {
         switch device.kind {
         case .androidADB: AndroidADBReader(link: .usb(usb, device), key: adbKey)
         case .androidNoDebug: AndroidADBReader(link: .descriptorsOnly(device), key: adbKey)
+        case .samsungModem where SamsungModemPort.modemInterface(of: device) != nil: AndroidADBReader(link: .descriptorsOnly(device), key: adbKey)
         default: nil
         }
     }

@@ -78,7 +78,9 @@ struct DeviceLocator {
     private func androidPhones(usb: LibUSBContext?, logger: Logger) async throws -> [USBDeviceInfo] {
         guard let usb else { return [] }
         do {
-            return try await usb.devices().filter { $0.kind == .androidADB || $0.kind == .androidNoDebug }
+            return try await usb.devices().filter {
+                $0.kind == .androidADB || $0.kind == .androidNoDebug || SamsungModemPort.modemInterface(of: $0) != nil && $0.kind == .samsungModem
+            }
         } catch {
             logger.info("the USB bus could not be listed: \(error)")
             return []

@@ -17,7 +17,7 @@ import Testing
         Case(profile: .samsungS10, expected: DeviceReport(
             platform: .android, serial: "R58M42ABCDE", model: .init(identifier: "SM-G973F", brand: "samsung"),
             osVersion: "12", imei: ["357098101234568", "357098101234576"], storageGB: 64 * 2, pairing: .authorized,
-            locks: .init(passcodeSet: true, accounts: ["com.google", "com.osp.app.signin"], frpArmed: true, mdm: false),
+            locks: .init(passcodeSet: true, accounts: ["com.google", "com.osp.app.signin"], frpArmed: true, mdm: false, simState: [.ready]),
             battery: .init(healthPercent: 85, cycleCount: 412, designCapacityMAh: 3400, fullChargeCapacityMAh: 2890,
                            levelPercent: 64, temperatureC: 29.6),
             details: stockDetails([
@@ -26,7 +26,7 @@ import Testing
         Case(profile: .xiaomiRedmiNote10, expected: DeviceReport(
             platform: .android, serial: "a1b2c3d4", model: .init(identifier: "M2101K7AG", brand: "Redmi"),
             osVersion: "13", imei: ["864532055512344", "864532055512351"], storageGB: 64, pairing: .authorized,
-            locks: .init(passcodeSet: false, accounts: [], frpArmed: false, mdm: false),
+            locks: .init(passcodeSet: false, accounts: [], frpArmed: false, mdm: false, simState: [.absent, .absent]),
             battery: .init(healthPercent: 94, cycleCount: 187, designCapacityMAh: 5000, fullChargeCapacityMAh: 4712,
                            levelPercent: 91, temperatureC: 27.4),
             details: stockDetails([
@@ -76,7 +76,7 @@ import Testing
         Case(profile: .onePlus8T, expected: DeviceReport(
             platform: .android, serial: "6d2a11f0", model: .init(identifier: "KB2003", brand: "OnePlus"),
             osVersion: "11", imei: ["863529070123454", "863529070123462"], storageGB: 128, pairing: .authorized,
-            locks: .init(passcodeSet: true, accounts: [], frpArmed: false, mdm: false),
+            locks: .init(passcodeSet: true, accounts: [], frpArmed: false, mdm: false, simState: [.networkLocked, .absent], networkLock: .network),
             battery: .init(healthPercent: nil, cycleCount: 498, levelPercent: 44, temperatureC: 31.8),
             details: stockDetails([
                 "manufacturer": "OnePlus", "device": "OnePlus8T", "android_sdk": "30", "security_patch": "2021-09-01", "oem_unlock_allowed": "false"]))),
@@ -93,7 +93,7 @@ import Testing
         Case(profile: .samsungA54, expected: DeviceReport(
             platform: .android, serial: "R5CW20ABCDE", model: .init(identifier: "SM-A546B", brand: "samsung"),
             osVersion: "14", imei: ["354712100123456", "354712100123464"], storageGB: 128, pairing: .authorized,
-            locks: .init(passcodeSet: true, accounts: ["com.google"], frpArmed: true, mdm: true),
+            locks: .init(passcodeSet: true, accounts: ["com.google"], frpArmed: true, mdm: true, simState: [.loaded, .absent]),
             battery: .init(healthPercent: 93, cycleCount: 301, levelPercent: 66, temperatureC: 29.2),
             details: stockDetails([
                 "manufacturer": "samsung", "device": "a54x", "android_sdk": "34", "security_patch": "2024-08-01", "oem_unlock_allowed": "false",

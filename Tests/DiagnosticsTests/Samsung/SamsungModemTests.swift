@@ -20,7 +20,11 @@ import Testing
         #expect(report.serial == "R5CW20ABCDE")
         #expect(report.imei == ["354712100123456"])
         #expect(report.osVersion == nil && report.storageGB == nil && report.battery == nil)
-        #expect(report.locks == .init())
+        #expect(report.locks == .init(networkLock: .unlocked, reactivationLock: false))
+        #expect(report.sources == [
+            "model.identifier": "AT+DEVCONINFO", "model.brand": "AT+DEVCONINFO", "serial": "AT+DEVCONINFO",
+            "imei": "AT+IMEINUM", "locks.network_lock": "AT+DEVCONINFO", "locks.reactivation_lock": "AT+REACTIVE=1,0,0",
+        ])
         #expect(report.details == [
             "source": "samsung_modem", "firmware": "A546BXXS8CXK1/A546BOXM8CXK1/A546BXXS8CXK1/A546BXXS8CXK1", "csc": "SKZ",
             "sim_lock": "none", "reactivation_lock": "off",
@@ -40,6 +44,34 @@ import Testing
         let report = try await SamsungModemReader.read(tty: modem.ttyPath)
         #expect(report.details?["reactivation_lock"] == "on")
         #expect(report.details?["sim_lock"] == "network")
+        #expect(report.locks.reactivationLock == true)
+        #expect(report.locks.networkLock == .network)
+    }
+
+    /// Firmware that answers `AT+SVCIFPGM=1,4`: its LOCK stands over DEVCONINFO's NONE (the locked answer wins), and
+    /// a value Samsung's words do not cover stays raw, the lock unknown.
+    @Test func networkLockFromSVCIFPGM() async throws {
+        var phone = SamsungModemSimulator.Phone.galaxyA54
+        phone.networkLockAnswer = "LOCK"
+        let locked = try SamsungModemSimulator(phone)
+        defer { locked.stop() }
+        let report = try await SamsungModemReader.read(tty: locked.ttyPath)
+        #expect(report.locks.networkLock == .network)
+        #expect(report.sources?["locks.network_lock"] == "AT+SVCIFPGM=1,4")
+        #expect(report.details?["network_lock_reply"] == "LOCK")
+        #expect(report.details?["modem_answered"] == "AT+DEVCONINFO,AT+IMEINUM,AT+SVCIFPGM=1,4,AT+REACTIVE=1,0,0")
+
+        #expect(SamsungAT.networkLock(.init(lines: ["+SVCIFPGM:1,4,UNLOCK"], ok: true))?.lock == .unlocked)
+        #expect(SamsungAT.networkLock(.init(lines: ["+SVCIFPGM:1,4,07"], ok: true))?.lock == nil)
+        #expect(SamsungAT.networkLock(.init(lines: ["+SVCIFPGM:1,4,07"], ok: true))?.raw == "07")
+        #expect(SamsungAT.networkLock(.init(lines: ["+SVCIFPGM:1"], ok: true)) == nil)
+        let report2 = SamsungAT.report(
+            replies: ["AT+DEVCONINFO": SamsungAT.Reply(lines: ["+DEVCONINFO: MN(SM-A546B);LOCK(SIM)"], ok: true),
+                      "AT+SVCIFPGM=1,4": SamsungAT.Reply(lines: ["+SVCIFPGM:1,4,UNLOCK"], ok: true)],
+            usbSerial: nil)
+        // DEVCONINFO's SIM lock is not undone by an UNLOCK elsewhere.
+        #expect(report2.locks.networkLock == .sim)
+        #expect(report2.sources?["locks.network_lock"] == "AT+DEVCONINFO")
     }
 
     @Test func silentModemTimesOutPerCommandWithNothingGuessed() async throws {

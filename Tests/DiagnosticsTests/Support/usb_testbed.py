@@ -16,6 +16,9 @@ Commands arrive on stdin, one JSON object per line; each gets one JSON reply lin
   {"op": "bridge", "id": ..., "out": 3, "in": 133, "tcp": "127.0.0.1:PORT", "framing": "stream" | "adb"}
                                         bulk OUT/IN endpoints joined to a TCP peer (the adbd simulator);
                                         "adb" sends each message's header and payload as separate IN transfers
+  {"op": "modem", "id": ..., "interface": "1-2:1.1", "tty": "ttyACM0", "relay": "/dev/pts/N"}
+                                        the tty cdc_acm makes of a CDC ACM modem interface (sysfs and /dev node,
+                                        a pseudo-terminal), relayed to the tty "relay" (the modem simulator's)
   {"op": "quit"}
 Replies to "add" carry "t_before_ns" and "t_ns": CLOCK_MONOTONIC before the device's files were written and
 right after its "add" uevent went out; the uevent leaves between the two (the benchmark's start time).
@@ -28,11 +31,13 @@ protocol over its bulk interface.
 """
 import json
 import os
+import select
 import socket
 import struct
 import sys
 import threading
 import time
+import tty
 
 import gi
 
@@ -158,6 +163,45 @@ class TcpBridge(EndpointHandler):
     def close(self):
         try:
             self.sock.close()
+        except OSError:
+            pass
+
+
+class TtyRelay:
+    """Joins an emulated tty's pseudo-terminal (the testbed's master end of what the program under test opens as
+    /dev/ttyACM0) to another tty, such as the modem simulator's pseudo-terminal: bytes flow both ways unchanged."""
+
+    def __init__(self, master_fd, peer_path):
+        self.master = master_fd
+        self.peer = os.open(peer_path, os.O_RDWR | os.O_NOCTTY)
+        tty.setraw(self.peer)
+        self.stopped = threading.Event()
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self):
+        while not self.stopped.is_set():
+            try:
+                ready, _, _ = select.select([self.master, self.peer], [], [], 0.05)
+            except (OSError, ValueError):
+                return
+            for source in ready:
+                target = self.peer if source == self.master else self.master
+                try:
+                    data = os.read(source, 4096)
+                except OSError:
+                    data = b""
+                if not data:
+                    time.sleep(0.02)  # the program closed its end (EIO until it opens it again)
+                    continue
+                try:
+                    os.write(target, data)
+                except OSError:
+                    pass
+
+    def close(self):
+        self.stopped.set()
+        try:
+            os.close(self.peer)
         except OSError:
             pass
 
@@ -301,6 +345,7 @@ class Testbed:
         self.tb = UMockdev.Testbed.new()
         self.handlers = {}  # devnode -> UsbdevfsHandler
         self.devices = {}  # id -> (syspath, devnode, UsbDevice)
+        self.modems = {}  # id -> (TtyRelay, interface syspath, tty name)
 
     def add(self, cmd):
         bus, devnum = cmd["bus"], cmd["devnum"]
@@ -332,6 +377,7 @@ class Testbed:
 
     def remove(self, cmd):
         syspath, devnode, device = self.devices.pop(cmd["id"])
+        self._remove_modem(cmd["id"])
         self.tb.uevent("/sys" + syspath, "remove")
         t_ns = monotonic_ns()
         handler = self.handlers[devnode]
@@ -357,6 +403,32 @@ class Testbed:
             device.endpoints[cmd["in"]] = bridge
         return {"ok": True, "id": cmd["id"]}
 
+    def modem(self, cmd):
+        """The tty the kernel's cdc_acm driver makes of a CDC ACM modem: the communications interface's sysfs entry
+        (such as 1-2:1.1) with its tty child and /dev node, which umockdev backs with a pseudo-terminal; that
+        terminal is relayed to the tty named "relay" (the modem simulator's)."""
+        syspath, _, _ = self.devices[cmd["id"]]
+        interface = syspath + "/" + cmd["interface"]
+        name = cmd["tty"]
+        self.tb.add_from_string("\n".join([
+            "P: " + interface, "E: SUBSYSTEM=usb", "E: DEVTYPE=usb_interface", "E: DRIVER=cdc_acm",
+            "A: bInterfaceClass=02\\n", "A: bInterfaceSubClass=02\\n", "A: bInterfaceProtocol=01\\n"]) + "\n")
+        self.tb.add_from_string("\n".join([
+            "P: %s/tty/%s" % (interface, name), "N: " + name, "E: SUBSYSTEM=tty", "E: DEVNAME=/dev/" + name,
+            "E: MAJOR=166", "E: MINOR=%d" % cmd.get("minor", 0)]) + "\n")
+        relay = TtyRelay(self.tb.get_dev_fd("/dev/" + name), cmd["relay"])
+        self.modems[cmd["id"]] = (relay, interface, name)
+        return {"ok": True, "id": cmd["id"], "tty": "/dev/" + name}
+
+    def _remove_modem(self, device_id):
+        entry = self.modems.pop(device_id, None)
+        if entry is None:
+            return
+        relay, interface, name = entry
+        relay.close()
+        self.tb.remove_device("/sys%s/tty/%s" % (interface, name))
+        self.tb.remove_device("/sys" + interface)
+
     def run(self, cmd):
         op = cmd["op"]
         if op == "add":
@@ -367,6 +439,8 @@ class Testbed:
             return self.await_request(cmd)
         if op == "bridge":
             return self.bridge(cmd)
+        if op == "modem":
+            return self.modem(cmd)
         if op == "batch":
             return {"ok": True, "results": [self.run(each) for each in cmd["ops"]]}
         raise ValueError("unknown op %r" % op)

@@ -44,6 +44,19 @@ struct AndroidIntakeEndToEndTests {
         #expect(reasons.lowercased().contains("lock"), "\(reasons)")
     }
 
+    /// The clean Xiaomi, but holding another carrier's SIM that its network lock refuses (`gsm.sim.state`
+    /// NETWORK_LOCKED): the carrier-lock blocker is answered by the phone itself, and is the only reason.
+    @Test func aCarrierLockedPhoneIsRefusedForItsLock() async throws {
+        var phone = ADBDeviceProfile.xiaomiRedmiNote10
+        phone.properties["gsm.sim.state"] = "NETWORK_LOCKED,ABSENT"
+        let outcome = try await Self.run(phone)
+        #expect(outcome.state == .refused)
+        #expect(outcome.reasons.count == 1, "\(outcome.reasons)")
+        #expect(outcome.report?.locks.networkLock == .network)
+        #expect(outcome.report?.locks.simState == [.networkLocked, .absent])
+        #expect(outcome.reasons.contains { $0.contains("carrier") }, "\(outcome.reasons)")
+    }
+
     @Test func aPhoneThatNeverAllowsTheBenchStopsWithTheAdvice() async throws {
         let outcome = try await Self.run(.xiaomiRedmiNote10, auth: .trusting([], onNewKey: .never))
         #expect(outcome.state == .cancelled)
