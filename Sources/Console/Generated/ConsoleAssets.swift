@@ -75,7 +75,7 @@ public enum ConsoleAssets {
 "use strict";
 
 const TEXT = {
-  ru: { title: "Приём устройств", login: "Вход консультанта", consultant: "Консультант", pin: "PIN", enter: "Войти",
+  ru: { carrierLock: "Телефон привязан к оператору: разблокировать может только оператор.", reactivation: "Включена Reactivation Lock: удалите Samsung account.", simPIN: "SIM-карта просит PIN: выньте SIM-карту.", title: "Приём устройств", login: "Вход консультанта", consultant: "Консультант", pin: "PIN", enter: "Войти",
         logout: "Выйти", empty: "Подключите телефон к стенду.", offer: "Предложение", accept: "Клиент согласен: выписать сертификат",
         decline: "Клиент отказался", holder: "Владелец", name: "ФИО", iin: "ИИН", birth: "Дата рождения",
         document: "Номер удостоверения", send: "Сохранить ответы", pass: "да", fail: "нет", cosmetic: "Внешний вид",
@@ -109,7 +109,7 @@ const TEXT = {
         accountSamsung: "Удалите Samsung account.", accountOther: "Удалите аккаунты:", frp: "Включена защита FRP: удалите аккаунт Google.",
         mdm: "Телефон под управлением организации (MDM): владелец должен его освободить.", tapTrust: "Нажмите «Доверять» на телефоне.",
         tapAllow: "Нажмите «Разрешить» на телефоне.", debugging: "Включите отладку по USB.", activation: "Состояние активации:" },
-  kk: { title: "Құрылғыларды қабылдау", login: "Кеңесшінің кіруі", consultant: "Кеңесші", pin: "PIN", enter: "Кіру",
+  kk: { carrierLock: "Телефон операторға бекітілген: тек оператор құлыптан босата алады.", reactivation: "Reactivation Lock қосулы: Samsung account жойыңыз.", simPIN: "SIM-карта PIN сұрайды: SIM-картаны шығарыңыз.", title: "Құрылғыларды қабылдау", login: "Кеңесшінің кіруі", consultant: "Кеңесші", pin: "PIN", enter: "Кіру",
         logout: "Шығу", empty: "Телефонды стендке қосыңыз.", offer: "Ұсыныс", accept: "Клиент келісті: сертификат беру",
         decline: "Клиент бас тартты", holder: "Иесі", name: "Аты-жөні", iin: "ЖСН", birth: "Туған күні",
         document: "Куәлік нөмірі", send: "Жауаптарды сақтау", pass: "иә", fail: "жоқ", cosmetic: "Сыртқы түрі",
@@ -143,7 +143,7 @@ const TEXT = {
         accountSamsung: "Samsung account жойыңыз.", accountOther: "Аккаунттарды жойыңыз:", frp: "FRP қорғанысы қосулы: Google аккаунтын жойыңыз.",
         mdm: "Телефон ұйымның басқаруында (MDM): иесі оны босатуы керек.", tapTrust: "Телефонда «Сену» түймесін басыңыз.",
         tapAllow: "Телефонда «Рұқсат ету» түймесін басыңыз.", debugging: "USB арқылы жөндеуді қосыңыз.", activation: "Белсендіру күйі:" },
-  en: { title: "Device intake", login: "Consultant login", consultant: "Consultant", pin: "PIN", enter: "Log in",
+  en: { carrierLock: "The phone is locked to a carrier: only the carrier can unlock it.", reactivation: "Reactivation Lock is on: remove the Samsung account.", simPIN: "The SIM asks for its PIN: take the SIM out.", title: "Device intake", login: "Consultant login", consultant: "Consultant", pin: "PIN", enter: "Log in",
         logout: "Log out", empty: "Plug a phone into the bench.", offer: "Offer", accept: "Customer accepts: issue the certificate",
         decline: "Customer declines", holder: "Holder", name: "Full name", iin: "IIN", birth: "Birth date",
         document: "Document number", send: "Save answers", pass: "yes", fail: "no", cosmetic: "Cosmetic grade",
@@ -352,6 +352,9 @@ function lockAdvice(device) {
   if (others.length) notes.push(t("accountOther") + " " + others.join(", "));
   if (locks.frp_armed && !accounts.includes("com.google")) notes.push(t("frp"));
   if (locks.mdm) notes.push(t("mdm"));
+  if (locks.network_lock && locks.network_lock !== "unlocked") notes.push(t("carrierLock"));
+  if (locks.reactivation_lock) notes.push(t("reactivation"));
+  if ((locks.sim_state || []).some((slot) => slot === "pin_required" || slot === "puk_required")) notes.push(t("simPIN"));
   return notes;
 }
 
