@@ -10,6 +10,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import NIOCore
 import NIOSSL
+import ServiceLifecycle
 
 /// A request's context: who is logged in, when the token or cookie said so.
 public struct ConsoleContext: RequestContext {
@@ -331,20 +332,26 @@ public struct ConsoleServer: Sendable {
         headers[.cacheControl] = "no-store"
         return Response(status: .ok, headers: headers, body: .init { writer in
             for view in await manager.sessionViews() { try await writer.write(Self.event(view)) }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                let (beats, beat) = AsyncStream.makeStream(of: ByteBuffer.self)
-                group.addTask {
-                    while !Task.isCancelled {
-                        try await Task.sleep(for: heartbeat)
-                        beat.yield(ByteBuffer(string: ": heartbeat\n\n"))
+            // A stream never ends by itself: it ends when the daemon begins its graceful stop, or the server would
+            // wait for it (an open tablet) until the stop is escalated. The browser reconnects to the next daemon.
+            let (beats, beat) = AsyncStream.makeStream(of: ByteBuffer.self)
+            try await withGracefulShutdownHandler {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try await Task.sleep(for: heartbeat)
+                            beat.yield(ByteBuffer(string: ": heartbeat\n\n"))
+                        }
                     }
+                    group.addTask {
+                        for await view in stream { beat.yield(try Self.event(view)) }
+                        beat.finish()
+                    }
+                    for await chunk in beats { try await writer.write(chunk) }
+                    group.cancelAll()
                 }
-                group.addTask {
-                    for await view in stream { beat.yield(try Self.event(view)) }
-                    beat.finish()
-                }
-                for await chunk in beats { try await writer.write(chunk) }
-                group.cancelAll()
+            } onGracefulShutdown: {
+                beat.finish()
             }
             try await writer.finish(nil)
         })

@@ -198,6 +198,38 @@ struct ConsoleAPITests {
         #expect(events.allSatisfy { $0.contains("\"missing\":") && $0.contains("\"device_key\":") })
     }
 
+    @Test("a tablet's open event stream does not hold up the daemon's graceful stop: SIGTERM ends the stream and the daemon (exit 0)")
+    func openStreamDoesNotHoldTheStop() async throws {
+        let (simulator, daemon, base) = try Self.daemon()
+        defer { simulator.stop() }
+        let token = try #require(try await Self.login(base).json["token"] as? String)
+        let phone = SimulatedIOSDevice.cleanIPhone11.withFreshIdentity()
+        simulator.attach(phone, alreadyPaired: true)
+        daemon.waitFor("device=ios:\(phone.udid)", "event=answers_pending")
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        curl.arguments = ["-sN", "--max-time", "60", "-H", "Authorization: Bearer \(token)", base.appendingPathComponent("api/v1/events").absoluteString]
+        let out = Pipe()
+        curl.standardOutput = out
+        try curl.run()
+        defer { if curl.isRunning { curl.terminate() } }
+        // The stream is open once the session has come down it.
+        var received = Data()
+        while !String(decoding: received, as: UTF8.self).contains("event: session") {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            received.append(chunk)
+        }
+        #expect(String(decoding: received, as: UTF8.self).contains("ios:\(phone.udid)"))
+        daemon.send(SIGTERM)
+        // Well inside the 20 s the service group allows before it escalates to cancelling.
+        let stop = daemon.exitStatus(within: 15)
+        #expect(stop.status == 0, "the daemon was still running \(stop.seconds) s after SIGTERM:\n\(daemon.journal.suffix(8).joined(separator: "\n"))")
+        _ = out.fileHandleForReading.readDataToEndOfFile()
+        curl.waitUntilExit()
+        #expect(curl.terminationStatus == 0, "the stream ended cleanly, not by curl's own time limit (\(curl.terminationStatus))")
+    }
+
     @Test("a consultant's language is kept for the next login; anything but ru, kk or en is 422 naming the field")
     func language() async throws {
         let (simulator, daemon, base) = try Self.daemon()
