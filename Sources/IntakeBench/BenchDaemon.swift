@@ -201,7 +201,7 @@ struct BenchDaemon: AsyncParsableCommand {
         let deadline = ContinuousClock.now + .seconds(seconds)
         let warmAt = ContinuousClock.now + .seconds(seconds / 5)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for slot in 0..<phones {
+            for _ in 0..<phones {
                 group.addTask {
                     let encoder = JSONEncoder()
                     var plugged: SimulatedIOSDevice?
@@ -215,7 +215,8 @@ struct BenchDaemon: AsyncParsableCommand {
                             let count = tally.plugs.add(1, ordering: .relaxed).newValue
                             var phone = SimulatedIOSDevice.cleanIPhone11.withFreshIdentity()
                             phone.imei = [SyntheticIssuance.imei("35209412" + String(format: "%06d", count))]
-                            let data = try encoder.encode(answers(slot))
+                            // One customer a phone: the holder follows the plug, not the slot (max_live_certificates_per_holder).
+                            let data = try encoder.encode(answers(count))
                             try data.write(to: spool.appendingPathComponent("ios:\(phone.udid).json"))
                             mux.attach(phone, latency: .milliseconds(2), alreadyPaired: true)
                             plugged = phone
@@ -224,7 +225,7 @@ struct BenchDaemon: AsyncParsableCommand {
                     if let phone = plugged { mux.detach(udid: phone.udid) }
                 }
             }
-            for (slot, port) in androidPorts.enumerated() {
+            for port in androidPorts {
                 group.addTask {
                     let encoder = JSONEncoder()
                     var plugged: ADBDeviceSimulator?
@@ -246,7 +247,7 @@ struct BenchDaemon: AsyncParsableCommand {
                                 profile.commands["service call iphonesubinfo \(code) i32 1 s16 com.android.shell"] = .init(stdout: ADBDeviceProfile.parcel(second))
                             }
                             profile.commands["service call iphonesubinfo 1 s16 com.android.shell"] = .init(stdout: ADBDeviceProfile.parcel(imei))
-                            let data = try encoder.encode(answers(phones + slot))
+                            let data = try encoder.encode(answers(count))
                             try data.write(to: spool.appendingPathComponent("tcp:127.0.0.1:\(port).json"))
                             let phone = ADBDeviceSimulator(.init(
                                 profile: profile, shellLatency: .milliseconds(30), auth: .trusting([], onNewKey: .allowAfter(.zero))))

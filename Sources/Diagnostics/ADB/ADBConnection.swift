@@ -46,11 +46,21 @@ public final class ADBConnection: Sendable {
 
     /// Connects: sends `CNXN`, answers `AUTH` tokens with `key`'s signature, and when the phone does not know
     /// the key sends the public key and calls `onAwaitingAllow` (the phone now shows "Allow USB debugging?"),
-    /// then waits up to `timeouts.allow` for the `CNXN` that follows the tap. Throws `ADBError.unauthorized`
-    /// when no one allows in time.
+    /// then waits up to `timeouts.allow` for the `CNXN` that follows the tap. Throws a ``DiagnosticsError``
+    /// (`.notTrusted` when no one allows in time) with the engine's ``ADBError`` as its `underlying`.
     public static func connect(
         over transport: any ADBTransport, key: ADBKey, timeouts: HandshakeTimeouts = HandshakeTimeouts(),
         onAwaitingAllow: @Sendable () -> Void = {}
+    ) async throws -> ADBConnection {
+        do {
+            return try await handshake(over: transport, key: key, timeouts: timeouts, onAwaitingAllow: onAwaitingAllow)
+        } catch {
+            throw DiagnosticsError.leavingADB(error)
+        }
+    }
+
+    private static func handshake(
+        over transport: any ADBTransport, key: ADBKey, timeouts: HandshakeTimeouts, onAwaitingAllow: @Sendable () -> Void
     ) async throws -> ADBConnection {
         let link = ADBLink(transport: transport)
         link.start()
@@ -97,8 +107,13 @@ public final class ADBConnection: Sendable {
     }
 
     /// Opens `service` (`shell,v2,raw:getprop`, `exec:cat x`...) and returns all it writes until it closes.
+    /// Throws a ``DiagnosticsError`` (`.refused`, `.timedOut`, `.deviceGone`...).
     public func read(service: String, timeout: Duration) async throws -> [UInt8] {
-        try await link.read(service: service, timeout: timeout, maxPayload: maxPayload)
+        do {
+            return try await link.read(service: service, timeout: timeout, maxPayload: maxPayload)
+        } catch {
+            throw DiagnosticsError.leavingADB(error)
+        }
     }
 
     /// Runs one shell command, with `shell,v2` framing when the phone has it, and the old `shell:` (no stderr, no
@@ -106,13 +121,17 @@ public final class ADBConnection: Sendable {
     public func shell(_ command: String, timeout: Duration = .seconds(10)) async throws -> ADBShellResult {
         if hasShellV2 {
             let bytes = try await read(service: "shell,v2,raw:" + command, timeout: timeout)
-            return try ADBShellResult(decodingV2: bytes)
+            do throws(ADBError) {
+                return try ADBShellResult(decodingV2: bytes)
+            } catch {
+                throw DiagnosticsError(error)
+            }
         }
         let bytes = try await read(service: "shell:" + command, timeout: timeout)
         return ADBShellResult(stdout: bytes, stderr: [], exitCode: nil)
     }
 
-    /// Ends the connection; streams still open fail with `ADBError.disconnected`.
+    /// Ends the connection; streams still open fail with `DiagnosticsError.Code.deviceGone`.
     public func close() { link.close() }
 }
 

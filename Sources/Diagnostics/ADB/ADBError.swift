@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-import Foundation
 
-/// What went wrong talking ADB to a phone. Every case reads as one sentence for the consultant: what was wrong
-/// and what to do.
+/// What went wrong talking ADB to a phone, as our ADB engine names it. This is the engine's raw code, kept as the
+/// ``DiagnosticsError/underlying`` of the sentence a consultant reads: ``ADBConnection`` and the transports throw
+/// ``DiagnosticsError`` (see `DiagnosticsError.init(_: ADBError)`); the packet layer and the simulators use this.
 public enum ADBError: Error, Sendable, Hashable, CustomStringConvertible {
     case connectFailed(endpoint: String, reason: String)
     case malformedHeader(String)
@@ -15,36 +15,25 @@ public enum ADBError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The phone has not accepted our key: "Allow USB debugging?" is waiting on its screen, or was declined.
     case unauthorized
     case serviceRefused(String)
+    /// The USB transfer under the ADB link failed with libusb's code.
+    case usb(LibUSBError)
     case transport(String)
 
+    /// What happened, for logs and the `underlying` of a ``DiagnosticsError``.
     public var description: String {
         switch self {
-        case .connectFailed(let endpoint, let reason):
-            return "Could not reach the phone's ADB at \(endpoint) (\(reason)); check the address and that the phone is in `adb tcpip` mode."
-        case .malformedHeader(let what):
-            return "The phone sent a malformed ADB message header (\(what)); unplug it, plug it back in and try again."
-        case .badMagic:
-            return "The phone sent an ADB message with a bad magic word; unplug it, plug it back in and try again."
-        case .badChecksum:
-            return "The phone sent an ADB message whose payload checksum was wrong; try another cable or port."
-        case .oversizePayload(let length, let maximum):
-            return "The phone sent an ADB payload of \(length) bytes, over the negotiated maximum of \(maximum); unplug it, plug it back in and try again."
-        case .protocolViolation(let what):
-            return "The phone broke the ADB protocol (\(what)); unplug it, plug it back in and try again."
-        case .disconnected:
-            return "The phone disconnected in the middle of the read; plug it back in and run the read again."
-        case .timedOut(let what, let seconds):
-            return "The phone did not finish \(what) within \(Self.format(seconds)) s; check it is awake and connected, then try again."
-        case .unauthorized:
-            return "The phone has not allowed USB debugging from this bench; unlock it and tap Allow on the \"Allow USB debugging?\" prompt."
-        case .serviceRefused(let service):
-            return "The phone refused the ADB service `\(service)`; it may be restricted on this phone."
-        case .transport(let what):
-            return "The connection to the phone failed (\(what)); check the cable and try again."
+        case .connectFailed(let endpoint, let reason): "connect to \(endpoint) failed: \(reason)"
+        case .malformedHeader(let what): "malformed ADB message header: \(what)"
+        case .badMagic: "ADB message with a bad magic word"
+        case .badChecksum: "ADB payload checksum mismatch"
+        case .oversizePayload(let length, let maximum): "ADB payload of \(length) bytes over the negotiated maximum of \(maximum)"
+        case .protocolViolation(let what): "ADB protocol violation: \(what)"
+        case .disconnected: "ADB link closed"
+        case .timedOut(let what, let seconds): "\(what) timed out after \(seconds) s"
+        case .unauthorized: "ADB key not allowed"
+        case .serviceRefused(let service): "ADB service refused: \(service)"
+        case .usb(let error): "USB: \(error)"
+        case .transport(let what): "ADB transport: \(what)"
         }
-    }
-
-    private static func format(_ seconds: Double) -> String {
-        seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%.1f", seconds)
     }
 }

@@ -32,17 +32,20 @@ public final class ADBKey: @unchecked Sendable {
             // can answer every phone that once trusted this bench.
             var info = stat()
             guard stat(privateURL.path, &info) == 0 else {
-                throw KeyError("Cannot read the ADB key \(privateURL.path): \(String(cString: strerror(errno))).")
+                let code = errno
+                throw DiagnosticsError.badKey(
+                    "Cannot read the ADB key \(privateURL.path): \(String(cString: strerror(code))).",
+                    underlying: POSIXErrorCode(rawValue: code).map { POSIXError($0) })
             }
             guard info.st_mode & 0o077 == 0 else {
-                throw KeyError(
+                throw DiagnosticsError.badKey(
                     "The ADB key \(privateURL.path) is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))): run `chmod 600 \(privateURL.path)`.")
             }
             guard let pem = try? Data(contentsOf: privateURL) else {
-                throw KeyError("Cannot read the ADB key \(privateURL.path): check that the agent's user owns it.")
+                throw DiagnosticsError.badKey("Cannot read the ADB key \(privateURL.path): check that the agent's user owns it.")
             }
             guard let pkey = readPEM(pem) else {
-                throw KeyError("The ADB key \(privateURL.path) is not a readable PEM private key; move it away and run again to make a new one.")
+                throw DiagnosticsError.badKey("The ADB key \(privateURL.path) is not a readable PEM private key; move it away and run again to make a new one.")
             }
             let key = try ADBKey(pkey: pkey, comment: comment)
             if !fm.fileExists(atPath: publicURL.path) { try writePublicKey(key, to: publicURL) }
@@ -56,10 +59,10 @@ public final class ADBKey: @unchecked Sendable {
         // Written to a temporary name with mode 0600 first, then renamed: a crash never leaves half a key.
         let tmp = directory.appendingPathComponent("adbkey.tmp-\(getpid())")
         guard fm.createFile(atPath: tmp.path, contents: try key.privateKeyPEM(), attributes: [.posixPermissions: 0o600])
-        else { throw KeyError("Could not write the ADB key to \(directory.path); check the data directory is writable.") }
+        else { throw DiagnosticsError.badKey("Could not write the ADB key to \(directory.path); check the data directory is writable.") }
         try writePublicKey(key, to: publicURL)
         guard rename(tmp.path, privateURL.path) == 0 else {
-            throw KeyError("Could not write the ADB key to \(privateURL.path); check the data directory is writable.")
+            throw DiagnosticsError.badKey("Could not write the ADB key to \(privateURL.path); check the data directory is writable.")
         }
         return key
     }
@@ -69,18 +72,18 @@ public final class ADBKey: @unchecked Sendable {
         do {
             try Data((key.publicKeyText + "\n").utf8).write(to: url, options: .atomic)
         } catch {
-            throw KeyError("Could not write the ADB public key to \(url.path); check the data directory is writable.")
+            throw DiagnosticsError.badKey("Could not write the ADB public key to \(url.path); check the data directory is writable.")
         }
     }
 
     /// A new key held only in memory (tests, benchmarks, the demo).
     public static func generate(comment: String = ADBKey.defaultComment()) throws -> ADBKey {
-        guard let ctx = EVP_PKEY_CTX_new_from_name(nil, "RSA", nil) else { throw KeyError.openssl("EVP_PKEY_CTX_new_from_name") }
+        guard let ctx = EVP_PKEY_CTX_new_from_name(nil, "RSA", nil) else { throw Self.openssl("EVP_PKEY_CTX_new_from_name") }
         defer { EVP_PKEY_CTX_free(ctx) }
         var pkey: OpaquePointer?
         guard EVP_PKEY_keygen_init(ctx) == 1, EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, 2048) == 1,
             EVP_PKEY_generate(ctx, &pkey) == 1, let pkey
-        else { throw KeyError.openssl("EVP_PKEY_generate") }
+        else { throw Self.openssl("EVP_PKEY_generate") }
         return try ADBKey(pkey: pkey, comment: comment)
     }
 
@@ -96,16 +99,16 @@ public final class ADBKey: @unchecked Sendable {
 
     /// Signs a device's `AUTH` token: PKCS#1 v1.5 with the token taken as a SHA-1 digest.
     public func sign(token: [UInt8]) throws -> [UInt8] {
-        guard let ctx = EVP_PKEY_CTX_new(pkey, nil) else { throw KeyError.openssl("EVP_PKEY_CTX_new") }
+        guard let ctx = EVP_PKEY_CTX_new(pkey, nil) else { throw Self.openssl("EVP_PKEY_CTX_new") }
         defer { EVP_PKEY_CTX_free(ctx) }
         guard EVP_PKEY_sign_init(ctx) == 1, EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1,
             EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha1()) == 1
-        else { throw KeyError.openssl("EVP_PKEY_sign_init") }
+        else { throw Self.openssl("EVP_PKEY_sign_init") }
         var length = 0
-        guard EVP_PKEY_sign(ctx, nil, &length, token, token.count) == 1 else { throw KeyError.openssl("EVP_PKEY_sign") }
+        guard EVP_PKEY_sign(ctx, nil, &length, token, token.count) == 1 else { throw Self.openssl("EVP_PKEY_sign") }
         var signature = [UInt8](repeating: 0, count: length)
         guard EVP_PKEY_sign(ctx, &signature, &length, token, token.count) == 1 else {
-            throw KeyError("The phone's ADB token (\(token.count) bytes) could not be signed; unplug the phone and try again.")
+            throw DiagnosticsError.badKey("The phone's ADB token (\(token.count) bytes) could not be signed; unplug the phone and try again.")
         }
         return Array(signature.prefix(length))
     }
@@ -113,14 +116,14 @@ public final class ADBKey: @unchecked Sendable {
     // MARK: - Encoding
 
     private func privateKeyPEM() throws -> Data {
-        guard let bio = BIO_new(BIO_s_mem()) else { throw KeyError.openssl("BIO_new") }
+        guard let bio = BIO_new(BIO_s_mem()) else { throw Self.openssl("BIO_new") }
         defer { BIO_free(bio) }
         guard PEM_write_bio_PrivateKey(bio, pkey, nil, nil, 0, nil, nil) == 1 else {
-            throw KeyError.openssl("PEM_write_bio_PrivateKey")
+            throw Self.openssl("PEM_write_bio_PrivateKey")
         }
         var pointer: UnsafeMutablePointer<CChar>?
         let length = BIO_ctrl(bio, BIO_CTRL_INFO, 0, &pointer)
-        guard length > 0, let pointer else { throw KeyError.openssl("BIO_get_mem_data") }
+        guard length > 0, let pointer else { throw Self.openssl("BIO_get_mem_data") }
         return Data(bytes: pointer, count: length)
     }
 
@@ -139,17 +142,17 @@ public final class ADBKey: @unchecked Sendable {
         var e: OpaquePointer?
         guard EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n) == 1, let n,
             EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e) == 1, let e
-        else { throw KeyError.openssl("EVP_PKEY_get_bn_param") }
+        else { throw Self.openssl("EVP_PKEY_get_bn_param") }
         defer {
             BN_free(n)
             BN_free(e)
         }
         let words = 64
-        guard BN_num_bits(n) == 2048 else { throw KeyError("The ADB key is not a 2048-bit RSA key; move it away and run again to make a new one.") }
+        guard BN_num_bits(n) == 2048 else { throw DiagnosticsError.badKey("The ADB key is not a 2048-bit RSA key; move it away and run again to make a new one.") }
         var modulus = [UInt8](repeating: 0, count: words * 4)
         _ = BN_bn2lebinpad(n, &modulus, Int32(modulus.count))
         // R² mod n.
-        guard let ctx = BN_CTX_new(), let r2 = BN_new(), let rr = BN_new() else { throw KeyError.openssl("BN_new") }
+        guard let ctx = BN_CTX_new(), let r2 = BN_new(), let rr = BN_new() else { throw Self.openssl("BN_new") }
         defer {
             BN_CTX_free(ctx)
             BN_free(r2)
@@ -157,7 +160,7 @@ public final class ADBKey: @unchecked Sendable {
         }
         BN_zero_ex(r2)
         guard BN_set_bit(r2, Int32(words * 32 * 2)) == 1, BN_div(nil, rr, r2, n, ctx) == 1 else {
-            throw KeyError.openssl("BN_div")
+            throw Self.openssl("BN_div")
         }
         var rrBytes = [UInt8](repeating: 0, count: words * 4)
         _ = BN_bn2lebinpad(rr, &rrBytes, Int32(rrBytes.count))
@@ -178,16 +181,12 @@ public final class ADBKey: @unchecked Sendable {
         return out
     }
 
-    /// A key that cannot be read, written or used, in one sentence.
-    public struct KeyError: Error, Sendable, CustomStringConvertible {
-        public let description: String
-        init(_ sentence: String) { description = sentence }
-        static func openssl(_ function: String) -> KeyError {
-            let code = ERR_get_error()
-            var buffer = [CChar](repeating: 0, count: 256)
-            ERR_error_string_n(code, &buffer, buffer.count)
-            let detail = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            return KeyError("OpenSSL failed in \(function) (\(detail)); check that libssl3 is installed correctly.")
-        }
+    /// An OpenSSL call failed: the code `.badKey`, OpenSSL's own error text in the sentence.
+    private static func openssl(_ function: String) -> DiagnosticsError {
+        let code = ERR_get_error()
+        var buffer = [CChar](repeating: 0, count: 256)
+        ERR_error_string_n(code, &buffer, buffer.count)
+        let detail = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return .badKey("OpenSSL failed in \(function) (\(detail)); check that libssl3 is installed correctly.")
     }
 }

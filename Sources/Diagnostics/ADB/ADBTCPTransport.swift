@@ -12,13 +12,13 @@ public final class ADBTCPTransport: ADBTransport {
     public let endpoint: String
     private let socket: TCPSocket
 
-    /// Connects to `host:port` within `timeout`.
-    public init(host: String, port: UInt16, timeout: Duration = .seconds(5)) throws(ADBError) {
+    /// Connects to `host:port` within `timeout`; nothing answering there is `DiagnosticsError.Code.unreachable`.
+    public init(host: String, port: UInt16, timeout: Duration = .seconds(5)) throws(DiagnosticsError) {
         self.endpoint = "\(host):\(port)"
         do {
             self.socket = try TCPSocket.connect(host: host, port: port, timeout: timeout)
         } catch {
-            throw .connectFailed(endpoint: "\(host):\(port)", reason: error.reason)
+            throw DiagnosticsError(ADBError.connectFailed(endpoint: "\(host):\(port)", reason: error.reason))
         }
     }
 

@@ -22,9 +22,9 @@ public final class ADBUSBTransport: ADBTransport {
     private let writeTimeout: Duration
 
     /// Opens `device` and claims its ADB interface.
-    public init(context: LibUSBContext, device: USBDeviceInfo, writeTimeout: Duration = .seconds(5)) throws(ADBError) {
+    public init(context: LibUSBContext, device: USBDeviceInfo, writeTimeout: Duration = .seconds(5)) throws(DiagnosticsError) {
         guard let interface = device.adbInterface, let bulkIn = interface.bulkIn, let bulkOut = interface.bulkOut else {
-            throw .transport("the phone at USB \(device.portPath) shows no ADB interface with bulk endpoints")
+            throw DiagnosticsError(ADBError.transport("the phone at USB \(device.portPath) shows no ADB interface with bulk endpoints"))
         }
         endpoint = "usb \(device.portPath)"
         interfaceNumber = interface.number
@@ -32,11 +32,12 @@ public final class ADBUSBTransport: ADBTransport {
         outEndpoint = bulkOut
         packetSize = Int(interface.endpoints.first { $0.address == bulkOut }?.maxPacketSize ?? 512)
         self.writeTimeout = writeTimeout
-        do {
+        do throws(LibUSBError) {
             handle = try context.open(device.deviceAddress)
             try handle.claimInterface(interface.number)
         } catch {
-            throw Self.map(error, portPath: device.portPath)
+            // libusb's own code stays underneath (a phone gone since it was listed is LIBUSB_ERROR_NO_DEVICE).
+            throw DiagnosticsError(ADBError.usb(error))
         }
     }
 
@@ -62,7 +63,7 @@ public final class ADBUSBTransport: ADBTransport {
             } catch let error as ADBError {
                 throw error
             } catch {
-                throw Self.map(error, portPath: endpoint)
+                throw Self.map(error)
             }
         } while offset < bytes.count
     }
@@ -87,7 +88,7 @@ public final class ADBUSBTransport: ADBTransport {
             } catch .timeout {
                 continue
             } catch {
-                throw Self.map(error, portPath: endpoint)
+                throw Self.map(error)
             }
         }
         return out
@@ -116,15 +117,13 @@ public final class ADBUSBTransport: ADBTransport {
 
     private func end() { inFlight.withLock { $0 -= 1 } }
 
-    static func map(_ error: any Error, portPath: String) -> ADBError {
+    /// libusb's error as the engine's: an unplug (or the I/O error a vanishing device gives) is `.disconnected`,
+    /// the rest keeps libusb's code.
+    static func map(_ error: any Error) -> ADBError {
         if let usb = error as? LibUSBError {
             switch usb {
             case .noDevice, .io: return .disconnected
-            case .access:
-                return .transport("no permission to open the phone at USB \(portPath); install the udev rules and add this user to the intake group")
-            case .busy:
-                return .transport("another program (an adb server?) holds the phone's ADB interface at USB \(portPath); stop it with `adb kill-server`")
-            default: return .transport(String(describing: usb))
+            default: return .usb(usb)
             }
         }
         return .transport(String(describing: error))

@@ -38,7 +38,7 @@ public enum AndroidReader {
         do {
             connection = try await ADBConnection.connect(
                 over: transport, key: key, timeouts: options.handshake, onAwaitingAllow: onAwaitingAllow)
-        } catch ADBError.unauthorized {
+        } catch DiagnosticsError.Code.notTrusted {
             return DeviceReport(
                 platform: .android, serial: usbSerial, model: .init(identifier: nil, brand: nil), pairing: .unauthorized,
                 locks: .init(), advice: allowAdvice)
@@ -163,7 +163,7 @@ public enum AndroidReader {
     /// What one stream gave: its output, or why not.
     enum Outcome: Sendable {
         case output(ADBShellResult)
-        case failed(ADBError)
+        case failed(DiagnosticsError)
 
         var text: String? {
             if case .output(let r) = self { return r.text }
@@ -179,11 +179,8 @@ public enum AndroidReader {
         @Sendable func run(_ command: String) async throws -> Outcome {
             do {
                 return .output(try await connection.shell(command, timeout: timeout))
-            } catch let error as ADBError {
-                switch error {
-                case .timedOut, .serviceRefused: return .failed(error)
-                default: throw error
-                }
+            } catch let error as DiagnosticsError where error.code == .timedOut || error.code == .refused {
+                return .failed(error)
             }
         }
         // One round trip, every stream at once: getprop and every IMEI probe; accounts, lock and device policy;
@@ -205,7 +202,7 @@ public enum AndroidReader {
     ) -> DeviceReport {
         var problems: [String] = []
         for outcome in [identity, accounts, health] {
-            if case .failed(let error) = outcome, case .timedOut = error { problems.append(error.description) }
+            if case .failed(let error) = outcome, error.code == .timedOut { problems.append(error.message) }
         }
         let identitySections = identity.text.map(AndroidParsers.sections) ?? [:]
         let props = identitySections["getprop"].map(AndroidParsers.properties) ?? [:]
@@ -214,7 +211,7 @@ public enum AndroidReader {
         // ADB Trade-In Mode: adbd refuses every service but `shell:tradeinmode ...`, so getprop cannot run and only
         // the status answers; with getprop readable, `persist.adb.tradeinmode` tells (1 TIM, 2 evaluation mode).
         var identityRefused = false
-        if case .failed(.serviceRefused(_)) = identity { identityRefused = true }
+        if case .failed(let error) = identity, error.code == .refused { identityRefused = true }
         let inTradeInMode = props["persist.adb.tradeinmode"] == "1" || (!propsReadable && identityRefused && status != nil)
 
         func prop(_ keys: String...) -> String? {

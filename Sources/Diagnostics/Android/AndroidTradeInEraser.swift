@@ -114,7 +114,7 @@ public enum AndroidTradeInEraser {
                 erasure.result = .refused("The phone refused trade-in evaluation mode (exit \(code)\(said.isEmpty ? "" : ": " + said)): nothing was erased.")
                 return erasure
             }
-        } catch ADBError.disconnected {
+        } catch DiagnosticsError.Code.deviceGone {
             // adbd restarts as evaluation mode begins: the link may drop before the exit code arrives.
         } catch {
             first.close()
@@ -136,7 +136,7 @@ public enum AndroidTradeInEraser {
                     let property = try await candidate.shell("getprop persist.adb.tradeinmode", timeout: options.commandTimeout)
                     seen = property.text.trimmingCharacters(in: .whitespacesAndNewlines)
                     if seen == "2" { evaluation = candidate } else { candidate.close() }
-                } catch ADBError.serviceRefused {
+                } catch DiagnosticsError.Code.refused {
                     seen = "still the trade-in foyer's"
                     candidate.close()
                 } catch {
@@ -206,7 +206,7 @@ public enum AndroidTradeInEraser {
         do {
             let property = try await connection.shell("getprop persist.adb.tradeinmode", timeout: options.commandTimeout)
             return property.text.trimmingCharacters(in: .whitespacesAndNewlines) == "2" ? .evaluation : .other
-        } catch ADBError.serviceRefused {
+        } catch DiagnosticsError.Code.refused {
             guard let answer = try? await connection.shell("tradeinmode getstatus", timeout: options.commandTimeout),
                 let status = AndroidParsers.tradeInStatus(answer.text)
             else { return .other }

@@ -21,7 +21,15 @@ extension LibUSBContext {
     /// Starts watching: registers a hotplug callback with `LIBUSB_HOTPLUG_ENUMERATE` and starts the event
     /// thread. Stop by cancelling the consuming task (or `shutdown()`). The corresponding C function is
     /// `libusb_hotplug_register_callback`.
-    public func watch() throws(LibUSBError) -> USBWatcher {
+    public func watch() throws(DiagnosticsError) -> USBWatcher {
+        do throws(LibUSBError) {
+            return try registerWatcher()
+        } catch {
+            throw .hotplugUnavailable(error)
+        }
+    }
+
+    private func registerWatcher() throws(LibUSBError) -> USBWatcher {
         guard Self.hasHotplug else { throw LibUSBError.notSupported }
         let (stream, continuation) = AsyncStream.makeStream(of: USBEvent.self, bufferingPolicy: .unbounded)
         let sink = HotplugSink(continuation: continuation, logger: logger)
@@ -58,9 +66,11 @@ extension LibUSBContext {
 
     /// The devices on the bus now, read the same way the watcher reads them (concurrently, one per device).
     /// The corresponding C function is `libusb_get_device_list`.
-    public func devices() async throws(LibUSBError) -> [USBDeviceInfo] {
+    public func devices() async throws(DiagnosticsError) -> [USBDeviceInfo] {
         var list: UnsafeMutablePointer<OpaquePointer?>?
-        let count = try LibUSBError.check(Int32(truncatingIfNeeded: libusb_get_device_list(raw, &list)))
+        let listed = Int32(truncatingIfNeeded: libusb_get_device_list(raw, &list))
+        if let error = LibUSBError(listed) { throw DiagnosticsError(error) }
+        let count = listed
         guard let list else { return [] }
         var devices: [OpaquePointer] = []
         for i in 0..<Int(count) {

@@ -30,11 +30,13 @@ public final class LibUSBContext: Sendable {
         var hotplugHandles: [Int32] = []
     }
 
-    /// Opens a libusb context. The corresponding C function is `libusb_init`.
-    public init(logger: Logger = Logger(label: "intake-agent.usb")) throws(LibUSBError) {
+    /// Opens a libusb context; when libusb cannot start, the error (code `.unavailable`) says what to check. The
+    /// corresponding C function is `libusb_init`.
+    public init(logger: Logger = Logger(label: "intake-agent.usb")) throws(DiagnosticsError) {
         var context: OpaquePointer?
-        try LibUSBError.check(libusb_init(&context))
-        guard let context else { throw LibUSBError.other }
+        let result = libusb_init(&context)
+        if let error = LibUSBError(result) { throw .usbUnavailable(error) }
+        guard let context else { throw .usbUnavailable(.other) }
         self.raw = context
         self.logger = logger
         // libusb logs to stderr by itself; keep it quiet and report through our logger instead.

@@ -158,7 +158,7 @@ enum LibUSBDeviceDescriber {
         let opened = libusb_open(device, &handle)
         guard opened == 0, let handle else {
             let error = LibUSBError(rawValue: opened)
-            return (strings, "The device's name and serial could not be read: \(error.description)")
+            return (strings, "The device's name and serial could not be read: \(DiagnosticsError(error).message)")
         }
         defer { libusb_close(handle) }
         do throws(LibUSBError) {
@@ -172,7 +172,7 @@ enum LibUSBDeviceDescriber {
             }
             return (strings, nil)
         } catch {
-            return (strings, "The device's name and serial could not be read: \(error.description)")
+            return (strings, "The device's name and serial could not be read: \(DiagnosticsError(error).message)")
         }
     }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import CUSB
 
-/// A libusb error: libusb's own code and one sentence saying what went wrong and what to do.
+/// A libusb error: libusb's own code, kept as the ``DiagnosticsError/underlying`` of the sentence a user reads.
 ///
 /// Shaped like swift-system's `Errno`: unknown codes keep their raw value, success is never an error, and
 /// `catch LibUSBError.noDevice` works through `~=`.
@@ -56,27 +56,10 @@ public struct LibUSBError: RawRepresentable, Error, Hashable, Sendable, CustomSt
     /// `libusb_error_name`.
     public var name: String { String(cString: libusb_error_name(rawValue)) }
 
-    /// One sentence: what went wrong and what to do about it.
-    public var description: String {
-        switch self {
-        case .access:
-            return "The agent may not open this USB device (\(name)): install udev/51-intake-agent.rules to "
-                + "/etc/udev/rules.d, run `udevadm control --reload-rules && udevadm trigger`, add the user to "
-                + "the intake group and replug the device."
-        case .noDevice:
-            return "The USB device was unplugged (\(name)): plug it in again and retry."
-        case .timeout:
-            return "The USB device did not answer in time (\(name)): replug it or try another cable or port."
-        case .busy:
-            return "The USB interface is held by another program or driver (\(name)): stop the other program "
-                + "(for example `adb kill-server`) and retry."
-        case .pipe:
-            return "The USB device refused the request (\(name)): it may not support it; replug and retry."
-        default:
-            let text = String(cString: libusb_strerror(rawValue))
-            return "USB error \(name) (\(text)): replug the device and retry."
-        }
-    }
+    /// libusb's name and text for the code (`LIBUSB_ERROR_ACCESS: Access denied (insufficient permissions)`), for
+    /// logs; the sentence a user reads is ``DiagnosticsError/init(_:file:line:)``'s. The corresponding C function is
+    /// `libusb_strerror`.
+    public var description: String { "\(name): \(String(cString: libusb_strerror(rawValue)))" }
 
     public static func ~= (match: LibUSBError, error: any Error) -> Bool {
         (error as? LibUSBError) == match

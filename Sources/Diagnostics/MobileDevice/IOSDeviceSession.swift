@@ -41,7 +41,7 @@ public enum IOSSessionEvent: Sendable {
 /// The end of a read: every fact the device gave, and why the read stopped early if it did.
 public struct IOSReadResult: Sendable {
     public var facts: IOSDeviceFacts
-    public var failure: IOSReadError?
+    public var failure: DiagnosticsError?
 
     /// The `inspect --json` report (without `model.name`, which comes from the catalog).
     public var report: DeviceReport { facts.report(advice: failure?.message) }
@@ -80,7 +80,7 @@ public struct IOSDeviceSession: AsyncSequence, Sendable {
         for await event in IOSDeviceSession(udid: udid, options: options, logger: logger) {
             if case .finished(let result) = event { return result }
         }
-        return IOSReadResult(facts: IOSDeviceFacts(udid: udid), failure: .cancelled)
+        return IOSReadResult(facts: IOSDeviceFacts(udid: udid), failure: .cancelled())
     }
 
     private func run(_ events: AsyncStream<IOSSessionEvent>.Continuation) async {
@@ -105,7 +105,7 @@ public struct IOSDeviceSession: AsyncSequence, Sendable {
             var result = await attempt(announce)
             if attempts > 1, result.failure?.code == .notFound {
                 // Gone while we waited for Trust: report what the earlier attempts learned.
-                result = IOSReadResult(facts: lastFacts ?? result.facts, failure: .unplugged(step: "the pairing"))
+                result = IOSReadResult(facts: lastFacts ?? result.facts, failure: .deviceGone(step: "the pairing"))
             }
             lastFacts = result.facts
             if let state = result.facts.pairing, state != lastState {
@@ -116,7 +116,7 @@ public struct IOSDeviceSession: AsyncSequence, Sendable {
             let waitedEnough = options.trustWait.map { clock.now - start >= $0 } ?? false
             if result.failure != nil || result.facts.pairing == .paired || result.facts.pairing == nil || waitedEnough {
                 if let failure = result.failure {
-                    logger.info("iOS read stopped", metadata: ["ios.failure": "\(failure.code)", "ios.step": "\(failure.step ?? "")"])
+                    logger.info("iOS read stopped", metadata: ["ios.failure": "\(failure.code)", "ios.underlying": "\(failure.underlying.map { "\($0)" } ?? "")"])
                 }
                 events.yield(.finished(result))
                 return
@@ -124,7 +124,7 @@ public struct IOSDeviceSession: AsyncSequence, Sendable {
             do {
                 try await Task.sleep(for: options.pairingRetryInterval)
             } catch {
-                events.yield(.finished(IOSReadResult(facts: result.facts, failure: .cancelled)))
+                events.yield(.finished(IOSReadResult(facts: result.facts, failure: .cancelled())))
                 return
             }
         }
@@ -144,9 +144,9 @@ public struct IOSDeviceSession: AsyncSequence, Sendable {
             return IOSReadResult(facts: attempt.facts, failure: attempt.failure)
         case .timedOut(let step):
             let attached = await IOSMux.devices().contains { $0.udid == udid }
-            return IOSReadResult(facts: box.snapshot, failure: attached ? .stoppedAnswering(step: step) : .unplugged(step: step))
+            return IOSReadResult(facts: box.snapshot, failure: attached ? .stoppedAnswering(step: step) : .deviceGone(step: step))
         case .cancelled:
-            return IOSReadResult(facts: box.snapshot, failure: .cancelled)
+            return IOSReadResult(facts: box.snapshot, failure: .cancelled())
         }
     }
 }

@@ -29,7 +29,7 @@ final class IOSFactsBox: Sendable {
 /// What one attempt ended with: the facts (in the box) and, when it stopped early, why.
 struct IOSReadAttempt: Sendable {
     var facts: IOSDeviceFacts
-    var failure: IOSReadError?
+    var failure: DiagnosticsError?
 }
 
 enum IOSLockdownReader {
@@ -68,11 +68,12 @@ enum IOSLockdownReader {
 
     private static func read(
         udid: String, box: IOSFactsBox, clock: StepClock<IOSReadAttempt>, handles: Handles, pairingTimeout: Duration
-    ) -> IOSReadError? {
+    ) -> DiagnosticsError? {
         IOSMux.configureFromEnvironment()
         clock.begin(Step.connect)
-        guard idevice_new_with_options(&handles.device, udid, IDEVICE_LOOKUP_USBMUX) == IDEVICE_E_SUCCESS, let device = handles.device
-        else { return .notFound(udid: udid) }
+        let found = idevice_new_with_options(&handles.device, udid, IDEVICE_LOOKUP_USBMUX)
+        guard found == IDEVICE_E_SUCCESS, let device = handles.device
+        else { return .notFound(udid: udid, underlying: IDeviceError(found)) }
         if let error = LockdownError(lockdownd_client_new(device, &handles.lockdown, label)) {
             return failure(error, step: Step.connect, udid: udid)
         }
@@ -96,7 +97,7 @@ enum IOSLockdownReader {
             }
             hostID = pairRecordHostID(udid: udid)
         }
-        guard let knownHostID = hostID else { return .failed(step: Step.pairing, .pairingFailed) }
+        guard let knownHostID = hostID else { return .refused(reading: Step.pairing, LockdownError.pairingFailed) }
         clock.begin(Step.session)
         var error = LockdownError(lockdownd_start_session(client, knownHostID, nil, nil))
         if error == .invalidHostID {
@@ -106,7 +107,7 @@ enum IOSLockdownReader {
             if let pairError = LockdownError(lockdownd_pair(client, nil)) {
                 return pairingOutcome(pairError, box: box, udid: udid)
             }
-            guard let newHostID = pairRecordHostID(udid: udid) else { return .failed(step: Step.pairing, .pairingFailed) }
+            guard let newHostID = pairRecordHostID(udid: udid) else { return .refused(reading: Step.pairing, LockdownError.pairingFailed) }
             clock.begin(Step.session)
             error = LockdownError(lockdownd_start_session(client, newHostID, nil, nil))
         }
@@ -161,7 +162,7 @@ enum IOSLockdownReader {
     // MARK: - Outcomes
 
     /// The Trust dialog's answer, recorded as the pairing state; any other pairing error is a failure.
-    private static func pairingOutcome(_ error: LockdownError, box: IOSFactsBox, udid: String) -> IOSReadError? {
+    private static func pairingOutcome(_ error: LockdownError, box: IOSFactsBox, udid: String) -> DiagnosticsError? {
         if let state = IOSPairingState(pairingError: error) {
             box.update { $0.pairing = state }
             return nil
@@ -170,12 +171,12 @@ enum IOSLockdownReader {
     }
 
     /// A step the read cannot go on without.
-    private static func failure(_ error: LockdownError, step: String, udid: String) -> IOSReadError {
-        if !IOSMux.isAttachedBlocking(udid: udid) { return .unplugged(step: step) }
+    private static func failure(_ error: LockdownError, step: String, udid: String) -> DiagnosticsError {
+        if !IOSMux.isAttachedBlocking(udid: udid) { return .deviceGone(step: step, underlying: error) }
         switch error {
-        case .plistError: return .malformedReply(step: step)
+        case .plistError: return .protocolViolation(step: step, underlying: error)
         case .muxError, .receiveTimeout, .ssl: return .stoppedAnswering(step: step, underlying: error)
-        default: return .failed(step: step, error)
+        default: return .refused(reading: step, error)
         }
     }
 
@@ -185,9 +186,9 @@ enum IOSLockdownReader {
     /// fails too, the phone dropped the link and the read stops here with what it has.
     private static func optionalStepFailed(
         _ error: LockdownError, step: String, client: lockdownd_client_t, box: IOSFactsBox, udid: String
-    ) -> IOSReadError? {
+    ) -> DiagnosticsError? {
         let failure = failure(error, step: step, udid: udid)
-        if failure.code == .unplugged || failure.code == .stoppedAnswering { return failure }
+        if failure.code == .deviceGone || failure.code == .stoppedAnswering { return failure }
         if case .failure(let probe) = getValue(client, domain: nil, key: "ProductVersion") {
             return .stoppedAnswering(step: step, underlying: probe)
         }

@@ -78,7 +78,7 @@ extension AndroidADBReader: DeviceErasing {
             let serial = device.serial
             connect = {
                 let found = try await context.devices().first { $0.kind == .androidADB && $0.serial == serial }
-                guard let found else { throw ADBError.disconnected }
+                guard let found else { throw DiagnosticsError.deviceGone() }
                 return try ADBUSBTransport(context: context, device: found)
             }
         case .descriptorsOnly:

@@ -137,10 +137,12 @@ public actor IntakeSession {
                 let task = Task { [weak self] in
                     for await step in progress.stream { await self?.progressed(step) }
                 }
-                let read = try await reader.read(progress: { progress.send($0) })
+                // The relay is finished whether the read returns or throws, so its task always ends.
+                let read: Result<DeviceReport, any Error>
+                do { read = .success(try await reader.read(progress: { progress.send($0) })) } catch { read = .failure(error) }
                 progress.finish()
                 await task.value
-                report = read.namedFrom(context.appraiser.catalog)
+                report = try read.get().namedFrom(context.appraiser.catalog)
             } catch {
                 return await stop(.cancelled, reasons: [Self.sentence(error)], outcome: &outcome)
             }

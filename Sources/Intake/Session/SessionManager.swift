@@ -87,11 +87,14 @@ public actor SessionManager {
             }
             await withDiscardingTaskGroup { sessions in
                 for await start in startStream {
+                    // The session keeps `observe` for its life: it may capture the key, never `start`, which holds
+                    // the session itself (a cycle that kept every session of a long-running bench in memory).
+                    let key = start.key
                     sessions.addTask {
                         let outcome = await start.session.run(
                             answers: start.answers,
-                            ask: { _, current in await self.waitForAnswers(key: start.key, current: current) },
-                            observe: { update in ordered.yield((start.key, update)) })
+                            ask: { _, current in await self.waitForAnswers(key: key, current: current) },
+                            observe: { update in ordered.yield((key, update)) })
                         if let certificate = outcome.certificate { await self.printSlip(certificate, session: start.session) }
                     }
                 }
@@ -414,7 +417,10 @@ public actor SessionManager {
     public static let finishedKept = 64
 
     private func forgetOldFinishedSessions() {
-        let finished = entries.filter { $0.value.lastState.isFinal && $0.value.waiting == nil }
+        // A certified phone that was never printed (no printer on the bench) is done too; one being erased is not.
+        let finished = entries.filter { key, entry in
+            (entry.lastState.isFinal || entry.lastState.holdsCertificate) && entry.waiting == nil && erasing[key] == nil
+        }
         guard finished.count > Self.finishedKept else { return }
         for (key, entry) in finished.sorted(by: { $0.value.updatedAt < $1.value.updatedAt }).prefix(finished.count - Self.finishedKept) {
             entries[key] = nil

@@ -155,13 +155,14 @@ struct Doctor: AsyncParsableCommand {
             ]
         }
         let devices: [USBDeviceInfo]
-        do {
+        do throws(DiagnosticsError) {
             let context = try LibUSBContext(logger: logger)
             defer { context.shutdown() }
             devices = try await context.devices()
         } catch {
+            let detail = error.underlying.map { "\($0)" } ?? error.message
             return [
-                Check(name: "USB bus", passed: false, sentence: "The USB bus cannot be read (\(error)): the agent needs /dev/bus/usb (PrivateDevices=no)."),
+                Check(name: "USB bus", passed: false, sentence: "The USB bus cannot be read (\(detail)): the agent needs /dev/bus/usb (PrivateDevices=no)."),
                 Check(name: "printer", passed: false, sentence: "No printer can be found without the USB bus."),
             ]
         }

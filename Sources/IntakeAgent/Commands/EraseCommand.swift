@@ -107,7 +107,7 @@ struct Erase: AsyncParsableCommand {
                     (try? await usb.devices())?.first { ($0.kind == .androidADB || $0.kind == .androidNoDebug) && $0.serial == wanted }
                 }
                 let phone = AndroidPhone(transport: "usb", connect: {
-                    guard let again = await find(), again.kind == .androidADB else { throw ADBError.disconnected }
+                    guard let again = await find(), again.kind == .androidADB else { throw DiagnosticsError.deviceGone() }
                     return try ADBUSBTransport(context: usb, device: again)
                 }, find: find)
                 if found.kind == .androidNoDebug {

@@ -88,18 +88,8 @@ struct Run: AsyncParsableCommand {
                 "printer": "\(opened.printer?.destination ?? "none")",
             ])
 
-        let usb: LibUSBContext
-        do throws(LibUSBError) {
-            usb = try LibUSBContext(logger: logger)
-        } catch {
-            throw Failure("libusb could not start (\(error.name)): check that /dev/bus/usb exists and run `intake-agent doctor`.")
-        }
-        let watcher: USBWatcher
-        do throws(LibUSBError) {
-            watcher = try usb.watch()
-        } catch {
-            throw Failure("USB hotplug is not available (\(error.name)): the service needs AF_NETLINK (see systemd/intake-agent.service).")
-        }
+        let usb = try LibUSBContext(logger: logger)
+        let watcher = try usb.watch()
         let manager = SessionManager(
             context: opened.context,
             defaults: IntakeAnswers(store: opened.context.storeID, consultant: opened.context.consultant),

@@ -40,7 +40,7 @@ struct DeviceLocator {
         }
         if let udid {
             guard let device = iphones.first(where: { $0.matches(udidOrSerial: udid) }) else {
-                throw Failure("No iPhone or iPad with UDID \(udid) is connected: check the cable, or list the devices with `intake-agent devices`.")
+                throw DiagnosticsError.notFound(udid: udid)
             }
             return .ios(udid: device.udid, read: nil)
         }

@@ -144,7 +144,7 @@ import Testing
             try bed.unplug("phone")
             let output = agent.readAll(timeout: 30)
             #expect(agent.waitForExit(timeout: 30) == 1)
-            #expect(output.contains("The phone disconnected in the middle of the read; plug it back in and run the read again."), "\(output)")
+            #expect(output.contains("The device was unplugged in the middle of the read: plug it back in and read it again."), "\(output)")
         }
     }
 }

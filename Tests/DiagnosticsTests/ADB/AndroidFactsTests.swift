@@ -154,8 +154,8 @@ import Testing
             let connection = try await ADBConnection.connect(
                 over: try ADBTCPTransport(host: "127.0.0.1", port: port), key: ADBTestSupport.key)
             defer { connection.close() }
-            await #expect(throws: ADBError.self) { try await connection.shell("getprop", timeout: .seconds(5)) }
-            await #expect(throws: ADBError.self) { try await connection.shell("tradeinmode getstatus && ls", timeout: .seconds(5)) }
+            await #expect(throws: DiagnosticsError.self) { try await connection.shell("getprop", timeout: .seconds(5)) }
+            await #expect(throws: DiagnosticsError.self) { try await connection.shell("tradeinmode getstatus && ls", timeout: .seconds(5)) }
         }
     }
 

@@ -199,7 +199,7 @@ struct IOSReaderTests {
             if case .pairing(.awaitingTrust) = event { simulator.detach(udid: device.udid) }
             if case .finished(let result) = event { final = result }
         }
-        #expect(final?.failure?.code == .unplugged)
+        #expect(final?.failure?.code == .deviceGone)
         #expect(final?.facts.pairing == .awaitingTrust)
     }
 
@@ -241,7 +241,7 @@ struct IOSReaderTests {
         simulator.attach(device, misbehaviour: .unplugMidRead(request: "IORegistry"), alreadyPaired: true)
         defer { simulator.detach(udid: device.udid) }
         let result = await IOSDeviceSession.read(udid: device.udid, options: fast, logger: logger)
-        #expect(result.failure?.code == .unplugged)
+        #expect(result.failure?.code == .deviceGone)
         #expect(result.failure?.message.contains("unplugged while reading its battery") == true)
         #expect(result.facts.serialNumber == device.serialNumber)
         #expect(result.facts.totalDiskCapacity == device.totalDiskCapacity)
@@ -251,14 +251,14 @@ struct IOSReaderTests {
 
     struct BrokenCase: Sendable, CustomTestStringConvertible {
         let misbehaviour: SimulatedMisbehaviour
-        let failure: IOSReadError.Code?
+        let failure: DiagnosticsError.Code?
         let problem: String?
         var testDescription: String { "\(misbehaviour)" }
     }
 
     @Test("malformed, truncated and oversized replies give a clear error and no crash", arguments: [
-        BrokenCase(misbehaviour: .malformedPlist(request: "StartSession"), failure: .malformedReply, problem: nil),
-        BrokenCase(misbehaviour: .truncatedPlist(request: "StartSession"), failure: .malformedReply, problem: nil),
+        BrokenCase(misbehaviour: .malformedPlist(request: "StartSession"), failure: .protocolViolation, problem: nil),
+        BrokenCase(misbehaviour: .truncatedPlist(request: "StartSession"), failure: .protocolViolation, problem: nil),
         BrokenCase(misbehaviour: .malformedPlist(request: "com.apple.disk_usage"), failure: nil, problem: "malformed reply while reading its storage"),
         BrokenCase(misbehaviour: .truncatedPlist(request: "com.apple.fmip"), failure: nil, problem: "malformed reply while reading Find My"),
         BrokenCase(misbehaviour: .malformedPlist(request: "IORegistry"), failure: nil, problem: "malformed reply while reading its battery"),
@@ -287,7 +287,7 @@ struct IOSReaderTests {
         options.stepTimeout = .milliseconds(700)
         let result = await IOSDeviceSession.read(udid: device.udid, options: options, logger: logger)
         #expect(result.failure?.code == .stoppedAnswering)
-        #expect(result.failure?.step == "its battery (com.apple.mobile.diagnostics_relay)")
+        #expect(result.failure?.message.contains("while reading its battery (com.apple.mobile.diagnostics_relay)") == true)
         #expect(result.facts.serialNumber == device.serialNumber)
         #expect(result.facts.cloudConfiguration != nil)
         #expect(result.facts.battery == nil)
@@ -316,6 +316,6 @@ struct IOSReaderTests {
     func notFound() async throws {
         let result = await IOSDeviceSession.read(udid: "00008030-00000000DEADBEEF", options: fast, logger: logger)
         #expect(result.failure?.code == .notFound)
-        #expect(result.failure?.message == "No iPhone or iPad with UDID 00008030-00000000DEADBEEF is connected: check the cable and the UDID.")
+        #expect(result.failure?.message == "No iPhone or iPad with UDID 00008030-00000000DEADBEEF is connected: check the cable, or list the devices with `intake-agent devices`.")
     }
 }

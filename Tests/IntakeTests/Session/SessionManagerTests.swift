@@ -5,6 +5,7 @@ import Grading
 import Intake
 import IntakeStore
 import Logging
+import Synchronization
 import Testing
 
 /// The session manager through the real rules and registry, with scripted readers (pure logic above the readers).
@@ -54,6 +55,42 @@ struct SessionManagerTests {
         #expect(summaries.count <= SessionManager.finishedKept + 2, "\(summaries.count) sessions kept")
         #expect(summaries.contains { $0.device == "usb:LIVE" })
         #expect(!summaries.contains { $0.device == "usb:R58M0" }, "the oldest finished session is still kept")
+        await manager.shutdown()
+    }
+
+    /// A reader that counts how many of its kind are still in memory: a session the manager forgot must free it.
+    final class CountedReader: DeviceReading, Sendable {
+        static let live = Mutex(0)
+        let report: DeviceReport
+        init(report: DeviceReport) {
+            self.report = report
+            Self.live.withLock { $0 += 1 }
+        }
+        deinit { Self.live.withLock { $0 -= 1 } }
+        var label: String { "counted \(report.serial ?? "?")" }
+        func read(progress: @escaping @Sendable (ReadProgress) -> Void) async throws -> DeviceReport {
+            progress(.identified(identifier: report.model.identifier))
+            return report
+        }
+    }
+
+    @Test("a forgotten session is freed with its reader, not only dropped from the list")
+    func forgottenSessionsAreFreed() async throws {
+        let (context, _) = try IntakeSessionTests.context()
+        let manager = SessionManager(context: context, logger: Logger(label: "test"))
+        let before = CountedReader.live.withLock { $0 }
+        let total = SessionManager.finishedKept + 20
+        for index in 0..<total {
+            var report = IntakeSessionTests.android(accounts: ["com.google"])
+            report.serial = "FREE\(index)"
+            await manager.deviceArrived(key: "usb:FREE\(index)", reader: CountedReader(report: report))
+            _ = await Self.eventually { await manager.summaries().first { $0.device == "usb:FREE\(index)" }?.state == .refused }
+        }
+        // Every session but the kept ones is gone from memory (the one started last triggers the forgetting).
+        let freed = await Self.eventually {
+            CountedReader.live.withLock { $0 } - before <= SessionManager.finishedKept + 1
+        }
+        #expect(freed, "\(CountedReader.live.withLock { $0 } - before) readers of \(total) still in memory")
         await manager.shutdown()
     }
 
