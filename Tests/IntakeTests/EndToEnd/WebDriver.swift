@@ -3,6 +3,7 @@
 // Debian's chromium driven through chromedriver's W3C WebDriver protocol (the protocol Selenium speaks), so the
 // console is tested in the real browser from the same test process that runs the daemon and the simulators.
 
+import DeviceSimulators
 import Foundation
 import Testing
 
@@ -18,7 +19,10 @@ final class WebDriver: @unchecked Sendable {
         for path in ["/usr/bin/chromedriver", "/usr/bin/chromium"] where !FileManager.default.isExecutableFile(atPath: path) {
             throw Failure(description: "\(path) is missing: run scripts/install-deps (Debian's chromium and chromium-driver).")
         }
-        let port = Int.random(in: 20_000...40_000)
+        // A port free right now (a random one collided now and then with another test's listener).
+        let probe = ADBDeviceSimulator(.init(profile: .samsungS10))
+        let port = Int(try probe.listen())
+        probe.stop()
         driver = Process()
         driver.executableURL = URL(fileURLWithPath: "/usr/bin/chromedriver")
         driver.arguments = ["--port=\(port)"]
@@ -27,9 +31,15 @@ final class WebDriver: @unchecked Sendable {
         try driver.run()
         base = URL(string: "http://127.0.0.1:\(port)")!
         var started: [String: Any]?
-        for _ in 0..<100 {
+        // chromedriver can take seconds to listen on a loaded machine: up to 30 s.
+        var ready = false
+        for _ in 0..<300 where !ready {
             try? await Task.sleep(for: .milliseconds(100))
-            if let status = try? await Self.call(base, "GET", "/status"), (status["value"] as? [String: Any])?["ready"] as? Bool == true { break }
+            if let status = try? await Self.call(base, "GET", "/status"), (status["value"] as? [String: Any])?["ready"] as? Bool == true { ready = true }
+        }
+        guard ready else {
+            driver.terminate()
+            throw Failure(description: "chromedriver did not answer on port \(port) within 30 s.")
         }
         let capabilities: [String: Any] = ["capabilities": ["alwaysMatch": [
             "browserName": "chrome",
