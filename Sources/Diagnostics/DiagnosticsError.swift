@@ -7,6 +7,9 @@
 // sockets) keep their raw codes and hand them over as `underlying`.
 
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Why talking to a device did not complete: a code to switch on, one sentence saying what was wrong and what to
 /// do, and the low-level error it came from.
@@ -184,6 +187,27 @@ extension DiagnosticsError {
     static func badKey(_ sentence: String, underlying: (any Error)? = nil, file: String = #fileID, line: Int = #line) -> DiagnosticsError {
         DiagnosticsError(.badKey, sentence, underlying: underlying, file: file, line: line)
     }
+
+    /// A Samsung modem's tty that cannot be opened, by what `open(2)` said.
+    static func modemUnopened(_ path: String, errno code: Int32, file: String = #fileID, line: Int = #line) -> DiagnosticsError {
+        let underlying = posix(code)
+        let reason = String(cString: strerror(code))
+        switch code {
+        case ENOENT, ENODEV, ENXIO:
+            return DiagnosticsError(
+                .notFound, "No modem is at \(path) (\(reason)): check the cable and list the phones with `intake-agent devices`.",
+                underlying: underlying, file: file, line: line)
+        case EACCES, EPERM:
+            return permissionDenied("the modem \(path): \(reason)", underlying: underlying, file: file, line: line)
+        case EBUSY:
+            return busy("the modem \(path): \(reason)", underlying: underlying, file: file, line: line)
+        default:
+            return transportFailed("the modem \(path): \(reason)", underlying: underlying, file: file, line: line)
+        }
+    }
+
+    /// errno as the underlying error.
+    static func posix(_ code: Int32) -> (any Error)? { POSIXErrorCode(rawValue: code).map { POSIXError($0) } }
 
     static func cancelled(file: String = #fileID, line: Int = #line) -> DiagnosticsError {
         DiagnosticsError(.cancelled, "The read was cancelled before it finished: read the device again.", file: file, line: line)

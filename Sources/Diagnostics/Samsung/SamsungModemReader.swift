@@ -10,10 +10,6 @@ import Glibc
 /// the report, a modem that never answers gives a report of nothing but its advice. The blocking tty I/O runs on a
 /// thread of its own, never on the cooperative pool.
 public enum SamsungModemReader {
-    public struct ModemError: Error, CustomStringConvertible, Sendable {
-        public let description: String
-    }
-
     public static func read(tty path: String, commandTimeout: Duration = .milliseconds(800), usbSerial: String? = nil)
         async throws -> DeviceReport
     {
@@ -33,7 +29,7 @@ public enum SamsungModemReader {
     /// Sends each command and collects its reply (`nil` after `timeout` without a final result line).
     static func exchange(path: String, commands: [String], timeout: Duration) throws -> [String: SamsungAT.Reply?] {
         let fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw ModemError(description: "Could not open the modem \(path): \(String(cString: strerror(errno))).") }
+        guard fd >= 0 else { throw DiagnosticsError.modemUnopened(path, errno: errno) }
         defer { close(fd) }
         var settings = termios()
         if tcgetattr(fd, &settings) == 0 {
@@ -48,7 +44,7 @@ public enum SamsungModemReader {
         for command in commands {
             let line = Array((command + "\r").utf8)
             guard line.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == line.count else {
-                throw ModemError(description: "The modem \(path) stopped taking commands: \(String(cString: strerror(errno))).")
+                throw DiagnosticsError.stoppedAnswering(step: "its modem \(path)", underlying: DiagnosticsError.posix(errno))
             }
             var received: [UInt8] = []
             var reply: SamsungAT.Reply?
@@ -61,7 +57,7 @@ public enum SamsungModemReader {
                 if ready < 0 && errno == EINTR { continue }
                 guard ready > 0 else { continue }
                 if pfd.revents & Int16(POLLHUP | POLLERR) != 0 && pfd.revents & Int16(POLLIN) == 0 {
-                    throw ModemError(description: "The modem \(path) went away.")
+                    throw DiagnosticsError.deviceGone(step: "its modem \(path)")
                 }
                 var buffer = [UInt8](repeating: 0, count: 4096)
                 let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
@@ -71,7 +67,7 @@ public enum SamsungModemReader {
                     if received.count > 64 * 1024 { break }
                     reply = SamsungAT.reply(String(decoding: received, as: UTF8.self), to: command)
                 } else if n == 0 {
-                    throw ModemError(description: "The modem \(path) went away.")
+                    throw DiagnosticsError.deviceGone(step: "its modem \(path)")
                 }
             }
             replies[command] = .some(reply)

@@ -97,9 +97,12 @@ import Testing
     }
 
     @Test func aMissingTtyIsOneSentence() async throws {
-        await #expect(throws: SamsungModemReader.ModemError.self) {
+        let error = await #expect(throws: DiagnosticsError.self) {
             _ = try await SamsungModemReader.read(tty: "/dev/nonexistent-ttyACM9")
         }
+        #expect(error?.code == .notFound)
+        #expect(error?.message.contains("/dev/nonexistent-ttyACM9") == true)
+        #expect((error?.underlying as? POSIXError)?.code == .ENOENT)
     }
 
     /// `intake-agent inspect --samsung-modem TTY --json`, the built binary in a child process.
