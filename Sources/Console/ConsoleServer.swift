@@ -466,8 +466,8 @@ public struct ConsoleServer: Sendable {
             let bytes = try await request.body.collect(upTo: context.maxUploadSize)
             body = try JSONDecoder().decode(SplitBody.self, from: Data(bytes.readableBytesView))
         } catch let error as DecodingError {
-            let (field, sentence) = Self.describe(error)
-            throw ConsoleError(.unprocessableContent, sentence.replacingOccurrences(of: "The answers", with: "The calculator's request"), field: field)
+            let (field, sentence) = Self.describe(error, body: "calculator's request", reference: "POST /api/v1/redemption/split in the OpenAPI document")
+            throw ConsoleError(.unprocessableContent, sentence, field: field)
         } catch {
             throw ConsoleError(.unprocessableContent, "Send {\"certificate\": NUMBER, \"contract\": {\"price\", \"min_prepayment\", \"max_prepayment\", \"months\"}} as JSON.")
         }
@@ -562,22 +562,26 @@ public struct ConsoleServer: Sendable {
     }
 
     /// The field and a sentence for a body that does not decode.
-    static func describe(_ error: DecodingError) -> (String?, String) {
+    /// The field and a sentence for a body that does not decode; `body` names what was sent ("answers", "calculator
+    /// request"), `reference` where its format is described.
+    static func describe(
+        _ error: DecodingError, body: String = "answers", reference: String = "the answers format in design.md"
+    ) -> (String?, String) {
         func path(_ context: DecodingError.Context, _ extra: (any CodingKey)? = nil) -> String {
             (context.codingPath + (extra.map { [$0] } ?? [])).map(\.stringValue).filter { !$0.isEmpty }.joined(separator: ".")
         }
         switch error {
         case .keyNotFound(let key, let context):
             let field = path(context, key)
-            return (field, "The answers lack \(field).")
+            return (field, "\(field) is missing from the \(body): see \(reference).")
         case .typeMismatch(_, let context), .valueNotFound(_, let context):
             let field = path(context)
-            return (field, "The answers have a wrong value at \(field): see the answers format in design.md.")
+            return (field, "\(field) has a wrong value in the \(body): see \(reference).")
         case .dataCorrupted(let context):
             let field = path(context)
-            return (field.isEmpty ? nil : field, field.isEmpty ? "The answers are not valid JSON." : "The answers are wrong at \(field).")
+            return (field.isEmpty ? nil : field, field.isEmpty ? "The \(body) cannot be read as JSON." : "\(field) is wrong in the \(body).")
         @unknown default:
-            return (nil, "The answers cannot be read.")
+            return (nil, "The \(body) cannot be read.")
         }
     }
 }

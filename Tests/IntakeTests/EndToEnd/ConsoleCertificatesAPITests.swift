@@ -120,6 +120,7 @@ struct ConsoleCertificatesAPITests {
         let missingPrice = try await call.send("POST", "api/v1/redemption/split", json: ["certificate": number, "contract": ["months": 12]])
         #expect(missingPrice.status == 422)
         #expect((missingPrice.json["field"] as? String)?.hasPrefix("contract.") == true, "\(missingPrice.text)")
+        #expect((missingPrice.json["error"] as? String)?.contains("is missing from the calculator's request") == true, "\(missingPrice.text)")
     }
 
     @Test("a phone refused for Find My is read again from its card once it is off, without unplugging; only a refused one")
