@@ -70,7 +70,7 @@ public enum AndroidParsers {
         var dump = BatteryDump()
         if let level = values["level"].flatMap(Int.init) {
             let scale = values["scale"].flatMap(Int.init) ?? 100
-            if scale > 0, (0...scale).contains(level) { dump.levelPercent = level * 100 / scale }
+            if scale > 0, (0...scale).contains(level) { dump.levelPercent = percent(level, of: scale) }
         }
         if let tenths = values["temperature"].flatMap(Int.init), (-400...1000).contains(tenths) {
             dump.temperatureC = Double(tenths) / 10
@@ -105,9 +105,15 @@ public enum AndroidParsers {
 
     /// Health percent from full-charge and design capacities, when both are plausible.
     public static func healthPercent(full: Int?, design: Int?) -> Int? {
-        guard let full, let design, design > 0, full > 0 else { return nil }
-        let percent = full * 100 / design
+        guard let full, let design, design > 0, full > 0, let percent = percent(full, of: design) else { return nil }
         return (1...150).contains(percent) ? min(percent, 100) : nil
+    }
+
+    /// `part * 100 / whole` rounded down, or `nil` where a device's number is too large to scale (a value no
+    /// battery reports, so no percentage is made up for it). `whole` must be positive.
+    static func percent(_ part: Int, of whole: Int) -> Int? {
+        let (scaled, overflow) = part.multipliedReportingOverflow(by: 100)
+        return overflow ? nil : scaled / whole
     }
 
     // MARK: - Accounts
@@ -164,13 +170,14 @@ public enum AndroidParsers {
     /// 1 KiB blocks, summed) or else `df /data`'s size, rounded to the next standard size.
     public static func storageGB(partitions: String?, dfData: String?) -> Int? {
         if let partitions {
-            var totalKiB = 0
+            // Summed in Double: sizes too large for any disk are refused by `standardSize`, never an overflow.
+            var totalKiB = 0.0
             for raw in partitions.split(whereSeparator: \.isNewline) {
                 let f = raw.split(whereSeparator: \.isWhitespace)
-                guard f.count == 4, let blocks = Int(f[2]), isWholeDisk(String(f[3])) else { continue }
-                totalKiB += blocks
+                guard f.count == 4, let blocks = Int(f[2]), blocks >= 0, isWholeDisk(String(f[3])) else { continue }
+                totalKiB += Double(blocks)
             }
-            if totalKiB > 0, let size = standardSize(bytes: Double(totalKiB) * 1024) { return size }
+            if totalKiB > 0, let size = standardSize(bytes: totalKiB * 1024) { return size }
         }
         if let dfData {
             // toybox df: "Filesystem 1K-blocks Used Available Use% Mounted on" then one row.

@@ -68,7 +68,9 @@ public struct IOSDeviceFacts: Sendable, Hashable {
         /// `min(100, full charge / design)`, rounded down; `nil` without both capacities.
         public var healthPercent: Int? {
             guard let full = fullChargeCapacity, let design = designCapacity, design > 0, full >= 0 else { return nil }
-            return min(100, full * 100 / design)
+            // A capacity too large to scale is no battery's: no percentage rather than an overflow.
+            let (scaled, overflow) = full.multipliedReportingOverflow(by: 100)
+            return overflow ? nil : min(100, scaled / design)
         }
     }
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 @testable import DeviceSimulators
-import Diagnostics
+@testable import Diagnostics
 import Testing
 
 /// The pure parsers, on what phones print, including the odd and the broken.
@@ -73,6 +73,10 @@ import Testing
         let odd = AndroidParsers.batteryDump("  level: 150\n  scale: 100\n  temperature: 99999\n")
         #expect(odd?.levelPercent == nil)
         #expect(odd?.temperatureC == nil)
+        // A scale no battery has (found by the fuzzer): no percentage, and no overflow trap.
+        let huge = AndroidParsers.batteryDump("  level: \(Int.max - 1)\n  scale: \(Int.max)\n  temperature: 250\n")
+        #expect(huge?.levelPercent == nil)
+        #expect(huge?.temperatureC == 25)
     }
 
     @Test(arguments: [
@@ -80,6 +84,11 @@ import Testing
     ] as [(Int, Int, Int?)])
     func healthPercent(_ full: Int, _ design: Int, _ expected: Int?) {
         #expect(AndroidParsers.healthPercent(full: full / 1000, design: design / 1000) == expected)
+    }
+
+    @Test func healthPercentOfACapacityTooLargeToScale() {
+        #expect(AndroidParsers.healthPercent(full: Int.max, design: Int.max) == nil)
+        #expect(AndroidParsers.percent(Int.max / 100, of: Int.max / 100) == 100)
     }
 
     // MARK: - Accounts and locks
@@ -112,6 +121,11 @@ import Testing
         (nil, ADBDeviceProfile.df(kib: 114_890_752), 128),
         ("cat: /proc/partitions: Permission denied", ADBDeviceProfile.df(kib: 52_711_424), 64),
         ("garbage", "garbage", nil),
+        // Sizes whose sum overflows an Int (CI's fuzzer found the trap) and a negative size: no disk is that large,
+        // so df's answer is used, and without df there is no size at all.
+        (ADBDeviceProfile.partitions([("sda", Int.max), ("sdb", Int.max)]), ADBDeviceProfile.df(kib: 114_890_752), 128),
+        (ADBDeviceProfile.partitions([("sda", Int.max), ("sdb", Int.max)]), nil, nil),
+        (ADBDeviceProfile.partitions([("sda", 124_813_312), ("sdb", -124_813_312)]), nil, 128),
     ] as [(String?, String?, Int?)])
     func storage(_ partitions: String?, _ df: String?, _ expected: Int?) {
         #expect(AndroidParsers.storageGB(partitions: partitions, dfData: df) == expected)

@@ -18,7 +18,7 @@ struct IOSDeviceFactsTests {
 
     @Test("battery health is full charge over design, rounded down and capped at 100", arguments: [
         (3110, 2650, nil, 85), (3110, nil, 2702, 86), (2815, 3000, nil, 100), (1960, nil, 1503, 76), (0, 2650, nil, nil),
-        (3110, nil, nil, nil),
+        (3110, nil, nil, nil), (3110, Int.max, nil, nil),
     ] as [(Int, Int?, Int?, Int?)])
     func health(design: Int, nominal: Int?, raw: Int?, expected: Int?) {
         let battery = IOSDeviceFacts.Battery(source: "AppleSmartBattery", designCapacity: design, nominalChargeCapacity: nominal, appleRawMaxCapacity: raw)
