@@ -230,6 +230,34 @@ struct ConsoleAPITests {
         #expect(curl.terminationStatus == 0, "the stream ended cleanly, not by curl's own time limit (\(curl.terminationStatus))")
     }
 
+    @Test("a client that sends half a request and waits does not hold the stop: after --shutdown-seconds the daemon cancels it and ends (exit 0)")
+    func halfSentRequestDoesNotHoldTheStop() throws {
+        let simulator = try USBMuxSimulator.start()
+        defer { simulator.stop() }
+        let daemon = try RunningDaemon(simulator: simulator, arguments: ["--shutdown-seconds", "1"])
+        let base = try #require(daemon.consoleURL())
+        let port = try #require(base.port)
+        // A peer on the store's network that announces a body and never sends it (a slow or hostile client).
+        let client = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(client) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(client, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        try #require(connected)
+        let head = "POST /api/v1/login HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"consultant\":"
+        #expect(head.utf8.withContiguousStorageIfAvailable { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == head.utf8.count)
+        usleep(200_000)
+        daemon.send(SIGTERM)
+        // The unit's TimeoutStopSec is 30 s: the stop must come well before systemd would kill the daemon.
+        let stop = daemon.exitStatus(within: 20)
+        #expect(stop.status == 0, "the daemon was still running \(stop.seconds) s after SIGTERM:\n\(daemon.journal.suffix(8).joined(separator: "\n"))")
+        #expect(daemon.journal.contains { $0.contains("intake-agent stopped") })
+    }
+
     @Test("a consultant's language is kept for the next login; anything but ru, kk or en is 422 naming the field")
     func language() async throws {
         let (simulator, daemon, base) = try Self.daemon()
