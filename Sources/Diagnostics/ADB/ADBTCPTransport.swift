@@ -70,29 +70,7 @@ public final class TCPSocket: Sendable {
 
     deinit { Glibc.close(fd) }
 
-    /// Connects to `host` (a name, or an IPv4 or IPv6 literal) within `timeout`. A literal is used as it is, without
-    /// `getaddrinfo`, which on glibc asks the kernel for the machine's addresses (a netlink dump) on every call: the
-    /// daemon tries each `--adb-tcp` endpoint every 2 s, and an idle bench should cost next to nothing.
     public static func connect(host: String, port: UInt16, timeout: Duration) throws(SocketError) -> TCPSocket {
-        func attempt<Address>(_ address: Address, family: Int32) -> Result<TCPSocket, SocketError> {
-            withUnsafePointer(to: address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(family: family, address: $0, length: socklen_t(MemoryLayout<Address>.size), timeout: timeout)
-                }
-            }
-        }
-        var v4 = sockaddr_in()
-        if inet_pton(AF_INET, host, &v4.sin_addr) == 1 {
-            v4.sin_family = sa_family_t(AF_INET)
-            v4.sin_port = port.bigEndian
-            return try attempt(v4, family: AF_INET).get()
-        }
-        var v6 = sockaddr_in6()
-        if inet_pton(AF_INET6, host, &v6.sin6_addr) == 1 {
-            v6.sin6_family = sa_family_t(AF_INET6)
-            v6.sin6_port = port.bigEndian
-            return try attempt(v6, family: AF_INET6).get()
-        }
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         hints.ai_family = AF_UNSPEC
@@ -100,47 +78,37 @@ public final class TCPSocket: Sendable {
         let rc = getaddrinfo(host, String(port), &hints, &list)
         guard rc == 0, let first = list else { throw SocketError(reason: String(cString: gai_strerror(rc))) }
         defer { freeaddrinfo(list) }
-        var lastError = SocketError(reason: "no address")
+        var lastError = "no address"
         var cursor: UnsafeMutablePointer<addrinfo>? = first
         while let ai = cursor {
             cursor = ai.pointee.ai_next
-            switch connect(family: ai.pointee.ai_family, address: ai.pointee.ai_addr, length: ai.pointee.ai_addrlen, timeout: timeout) {
-            case .success(let socket): return socket
-            case .failure(let error): lastError = error
+            let fd = socket(ai.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            guard fd >= 0 else { lastError = String(cString: strerror(errno)); continue }
+            // Non-blocking connect, so an unreachable address fails within `timeout`.
+            let flags = fcntl(fd, F_GETFL)
+            _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
+            var result = Glibc.connect(fd, ai.pointee.ai_addr, ai.pointee.ai_addrlen)
+            if result != 0 && errno == EINPROGRESS {
+                var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                let ms = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+                if poll(&pfd, 1, ms) == 1 {
+                    var err: Int32 = 0
+                    var len = socklen_t(MemoryLayout<Int32>.size)
+                    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)
+                    result = err == 0 ? 0 : -1
+                    errno = err
+                } else {
+                    errno = ETIMEDOUT
+                }
             }
-        }
-        throw lastError
-    }
-
-    /// One address: a non-blocking connect, so an unreachable address fails within `timeout`, then blocking again.
-    private static func connect(family: Int32, address: UnsafePointer<sockaddr>, length: socklen_t, timeout: Duration)
-        -> Result<TCPSocket, SocketError>
-    {
-        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return .failure(SocketError(reason: String(cString: strerror(errno)))) }
-        let flags = fcntl(fd, F_GETFL)
-        _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
-        var result = Glibc.connect(fd, address, length)
-        if result != 0 && errno == EINPROGRESS {
-            var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-            let ms = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-            if poll(&pfd, 1, ms) == 1 {
-                var err: Int32 = 0
-                var len = socklen_t(MemoryLayout<Int32>.size)
-                getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)
-                result = err == 0 ? 0 : -1
-                errno = err
-            } else {
-                errno = ETIMEDOUT
+            if result == 0 {
+                _ = fcntl(fd, F_SETFL, flags)
+                return TCPSocket(fd: fd)
             }
+            lastError = String(cString: strerror(errno))
+            Glibc.close(fd)
         }
-        if result == 0 {
-            _ = fcntl(fd, F_SETFL, flags)
-            return .success(TCPSocket(fd: fd))
-        }
-        let reason = String(cString: strerror(errno))
-        Glibc.close(fd)
-        return .failure(SocketError(reason: reason))
+        throw SocketError(reason: lastError)
     }
 
     public func writeAll(_ bytes: [UInt8]) throws(SocketError) {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// `TCPSocket.connect` against real loopback listeners: an address literal (connected without getaddrinfo), a name
+// `TCPSocket.connect` against real loopback listeners: an address literal, a name
 // (through getaddrinfo, trying each address it gives: localhost may be ::1 first), and a port nobody listens on.
 
 import Diagnostics
